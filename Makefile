@@ -1,0 +1,127 @@
+# lk - POSIX Makefile.  `make test` and `make demo` work on a fresh Debian 12
+# machine: they run `make deps` first, which installs what is missing.
+.POSIX:
+.SUFFIXES:
+.SUFFIXES: .c .o
+
+PREFIX = /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+DESTDIR =
+
+CC = cc
+OPT = -O2 -g
+WARN = -std=c11 -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
+	-Wpointer-arith -Wno-overlength-strings -fno-common
+SAN =
+PKGS = jansson libgit2 libcurl libxml-2.0 zlib
+PKG_CFLAGS != pkg-config --cflags $(PKGS) 2>/dev/null || true
+PKG_LIBS != pkg-config --libs $(PKGS) 2>/dev/null || true
+CFLAGS = $(OPT) $(WARN) $(SAN) -D_DEFAULT_SOURCE -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
+LDFLAGS = $(SAN)
+LIBS = liblk.a $(PKG_LIBS) -lcsv -lm
+
+# The library: one module per concern (see each header for its contract).
+CORE_OBJ = src/err.o src/util.o src/ndjson.o src/atomic.o src/lock.o \
+	src/state.o src/csvfile.o src/secrets.o
+PARSE_OBJ =
+ALLOC_OBJ =
+RESERVE_OBJ =
+NET_OBJ =
+PUSH_OBJ =
+SYNC_OBJ =
+LIB_OBJ = $(CORE_OBJ) $(PARSE_OBJ) $(ALLOC_OBJ) $(RESERVE_OBJ) $(NET_OBJ) \
+	$(PUSH_OBJ) $(SYNC_OBJ)
+
+CORE_CMDS = cmd/lk-state
+PARSE_CMDS =
+ALLOC_CMDS =
+RESERVE_CMDS =
+NET_CMDS =
+PUSH_CMDS =
+SYNC_CMDS =
+CMDS = $(CORE_CMDS) $(PARSE_CMDS) $(ALLOC_CMDS) $(RESERVE_CMDS) \
+	$(NET_CMDS) $(PUSH_CMDS) $(SYNC_CMDS)
+
+CORE_UNIT = tests/unit/u-ndjson tests/unit/u-atomic tests/unit/u-lock \
+	tests/unit/u-state tests/unit/u-util
+PARSE_UNIT =
+ALLOC_UNIT =
+RESERVE_UNIT =
+NET_UNIT =
+PUSH_UNIT =
+UNIT = $(CORE_UNIT) $(PARSE_UNIT) $(ALLOC_UNIT) $(RESERVE_UNIT) \
+	$(NET_UNIT) $(PUSH_UNIT)
+TEST_LIBS = tests/lib/inject.so
+
+HDRS = src/*.h
+
+MAN1 = man/lk-state.1
+MAN5 = man/lk-records.5
+MAN7 = man/lk.7
+
+all: liblk.a $(CMDS)
+
+liblk.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(LIB_OBJ): $(HDRS)
+
+.c.o:
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(CMDS) $(UNIT): liblk.a $(HDRS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $@.c $(LIBS)
+
+tests/lib/inject.so: tests/lib/inject.c
+	$(CC) -O2 -g -Wall -Wextra -shared -fPIC -o $@ tests/lib/inject.c -ldl
+
+test-build: all $(UNIT) $(TEST_LIBS)
+
+deps:
+	@sh tools/deps.sh
+
+test: deps
+	@$(MAKE) test-build
+	@sh tests/run
+
+check: deps
+	$(MAKE) clean
+	$(MAKE) SAN='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' OPT='-O1 -g' test-build
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 LK_SANITIZED=1 sh tests/run
+	mandoc -Tlint -Wwarning man/*.[157]
+	shellcheck -x tests/run tests/lib/*.sh tests/cmd/*.sh tools/*.sh contrib/cron/*.sh examples/*.sh bench/*.sh
+	sh tests/man-synopsis.sh
+	$(MAKE) fuzz FUZZ_TIME=10
+	$(MAKE) clean
+
+FUZZ_TIME = 60
+fuzz: deps
+	@sh tests/fuzz/run.sh $(FUZZ_TIME)
+
+bench: deps
+	@$(MAKE) all
+	@sh bench/run.sh
+
+demo: deps
+	@$(MAKE) all
+	@sh examples/demo.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	cp $(CMDS) $(DESTDIR)$(BINDIR)/
+	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	cp $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	cp $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+
+uninstall:
+	for f in $(CMDS); do rm -f $(DESTDIR)$(BINDIR)/$${f#cmd/}; done
+	for f in $(MAN1) $(MAN5) $(MAN7); do s=$${f##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${f#man/}; done
+
+clean:
+	rm -f liblk.a src/*.o $(CMDS) $(UNIT) $(TEST_LIBS)
+	rm -rf tests/fuzz/bin
+
+.PHONY: all deps test test-build check fuzz bench demo install uninstall clean

@@ -1,0 +1,128 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "util.h"
+
+static int
+want_fsync(void)
+{
+	const char *e = getenv("LK_FSYNC");
+
+	return !(e && strcmp(e, "0") == 0);
+}
+
+int
+lk_fsync_dir_of(const char *path)
+{
+	char *copy = lk_xstrdup(path);
+	int fd, rc = 0, saved;
+
+	if (!want_fsync()) {
+		free(copy);
+		return 0;
+	}
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) == -1)
+		rc = -1;
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	errno = saved;
+	return rc;
+}
+
+int
+lk_atomic_open(struct lk_atomic *a, const char *path)
+{
+	int fd;
+
+	a->path = lk_xstrdup(path);
+	a->tmp = lk_xasprintf("%s.tmp.XXXXXX", path);
+	fd = mkstemp(a->tmp);
+	if (fd < 0)
+		goto fail;
+	fchmod(fd, 0644);
+	a->fp = fdopen(fd, "w");
+	if (a->fp == NULL) {
+		int saved = errno;
+
+		close(fd);
+		unlink(a->tmp);
+		errno = saved;
+		goto fail;
+	}
+	return 0;
+fail:
+	free(a->path);
+	free(a->tmp);
+	a->path = a->tmp = NULL;
+	return -1;
+}
+
+static void
+release(struct lk_atomic *a)
+{
+	free(a->path);
+	free(a->tmp);
+	a->path = a->tmp = NULL;
+	a->fp = NULL;
+}
+
+void
+lk_atomic_abort(struct lk_atomic *a)
+{
+	int saved = errno;
+
+	if (a->fp)
+		fclose(a->fp);
+	if (a->tmp)
+		unlink(a->tmp);
+	release(a);
+	errno = saved;
+}
+
+int
+lk_atomic_commit(struct lk_atomic *a)
+{
+	int saved;
+
+	if (fflush(a->fp) != 0 || ferror(a->fp))
+		goto fail;
+	if (want_fsync() && fsync(fileno(a->fp)) == -1)
+		goto fail;
+	if (fclose(a->fp) != 0) {
+		a->fp = NULL;
+		goto fail;
+	}
+	a->fp = NULL;
+	if (rename(a->tmp, a->path) == -1)
+		goto fail;
+	saved = lk_fsync_dir_of(a->path);
+	release(a);
+	return saved;
+fail:
+	if (errno == 0)
+		errno = EIO;
+	lk_atomic_abort(a);
+	return -1;
+}
+
+int
+lk_atomic_write(const char *path, const void *data, size_t len)
+{
+	struct lk_atomic a;
+
+	if (lk_atomic_open(&a, path) == -1)
+		return -1;
+	if (len > 0 && fwrite(data, 1, len, a.fp) != len) {
+		lk_atomic_abort(&a);
+		return -1;
+	}
+	return lk_atomic_commit(&a);
+}

@@ -1,0 +1,73 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lock.h"
+#include "util.h"
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int
+lk_lock_state(const char *state_dir, long long timeout_ms)
+{
+	const char *held = getenv("LK_LOCK_HELD");
+	char *dir, *path;
+	long long deadline = now_ms() + timeout_ms, wait = 10;
+	int fd, saved;
+
+	if (held && strcmp(held, "1") == 0)
+		return open("/dev/null", O_RDONLY | O_CLOEXEC);
+	dir = lk_path_join(state_dir, ".lk");
+	if (lk_mkdirs(dir, 0) == -1) {
+		free(dir);
+		return -1;
+	}
+	path = lk_path_join(dir, "lock");
+	free(dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	saved = errno;
+	free(path);
+	if (fd < 0) {
+		errno = saved;
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		if (now_ms() >= deadline) {
+			close(fd);
+			errno = EWOULDBLOCK;
+			return -1;
+		}
+		/* Backoff with jitter so two waiters do not wake together. */
+		lk_sleep_ms(wait + rand() % (wait / 2 + 1));
+		if (wait < 500)
+			wait *= 2;
+	}
+	if (ftruncate(fd, 0) == 0)
+		dprintf(fd, "%ld\n", (long)getpid());
+	return fd;
+}
+
+void
+lk_unlock_state(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}

@@ -1,0 +1,20 @@
+/*
+ * lock.h - the state-directory lock: one writer at a time.
+ *
+ * lk_lock_state() takes an exclusive flock(2) on STATE/.lk/lock (creating
+ * .lk/ as needed), retrying with backoff until timeout_ms has passed.  It
+ * returns a descriptor to keep open for the rest of the run, or -1 with
+ * errno EWOULDBLOCK when another process holds it (the caller exits 75),
+ * or another errno when the file cannot be created (exit 73).  The lock
+ * goes away with the process, however it ends, so a SIGKILL leaves no
+ * stale lock behind.  Several commands of one pipeline may each take it
+ * in turn; a process that already holds it (LK_LOCK_HELD=1 set by
+ * lk-sync for its children) skips it.
+ */
+#ifndef LK_LOCK_H
+#define LK_LOCK_H
+
+int lk_lock_state(const char *state_dir, long long timeout_ms);
+void lk_unlock_state(int fd);
+
+#endif

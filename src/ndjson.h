@@ -1,0 +1,69 @@
+/*
+ * ndjson.h - newline-delimited JSON records in and out (lk-records(5)).
+ *
+ * Reading.  lk_reader_open() opens a file ("-" or NULL is stdin).  Each
+ * lk_reader_next() returns the next record as a new jansson reference the
+ * caller must json_decref(), or NULL at the end of input.  A line is a
+ * record when it is a JSON object, valid UTF-8, without duplicate keys and
+ * at most max_line bytes long.  CRLF endings, blank lines and a last line
+ * without a newline are accepted.  A bad line is reported as
+ * "PROG: NAME:LINE: reason"; without strict it is skipped and counted in
+ * r->nbad (the command exits 1 at the end), with strict it is fatal (65).
+ * lk_reader_bad() applies the same policy to a record that parsed but
+ * whose fields are wrong.  A read error is fatal (74).
+ *
+ * Writing.  Records go to lk_emit_fp (stdout by default), one compact
+ * object per line with "type" first.  Build a record with lk_emit_begin(),
+ * the field calls, and lk_emit_end(); or write a whole object with
+ * lk_emit_record().  Strings are escaped; invalid UTF-8 becomes U+FFFD.
+ * A failed write is fatal (74).  The functions never take ownership of a
+ * json_t.
+ */
+#ifndef LK_NDJSON_H
+#define LK_NDJSON_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#define LK_MAX_LINE_DEFAULT (1024 * 1024)
+
+struct lk_reader {
+	FILE *fp;
+	const char *name;       /* for messages: file name or "<stdin>" */
+	unsigned long line;     /* line number of the last line read */
+	unsigned long nbad;     /* bad lines skipped */
+	unsigned long nrec;     /* records returned */
+	size_t max_line;
+	int strict;
+	char *buf;
+	size_t cap, start, end;
+	int eof;
+};
+
+int lk_reader_open(struct lk_reader *r, const char *path, size_t max_line, int strict);
+json_t *lk_reader_next(struct lk_reader *r);
+void lk_reader_bad(struct lk_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lk_reader_close(struct lk_reader *r);
+
+/* Record accessors: NULL/-1 when the field is missing or of another type. */
+const char *lk_rec_type(const json_t *rec);
+const char *lk_rec_str(const json_t *rec, const char *key);
+/* An integer field >= 0 that fits in long long; returns 0, or -1. */
+int lk_rec_qty(const json_t *rec, const char *key, long long *out);
+
+extern FILE *lk_emit_fp;
+
+void lk_emit_begin(const char *type);
+void lk_emit_str(const char *key, const char *val);
+void lk_emit_strn(const char *key, const char *val, size_t len);
+void lk_emit_int(const char *key, long long v);
+void lk_emit_bool(const char *key, int v);
+void lk_emit_json(const char *key, const json_t *v);
+void lk_emit_end(void);
+void lk_emit_record(const json_t *rec);
+
+/* Escapes s (len bytes) as a JSON string with quotes, onto fp. */
+void lk_json_write_string(FILE *fp, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,218 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "err.h"
+#include "exit.h"
+#include "util.h"
+
+static void *
+check(void *p)
+{
+	if (p == NULL)
+		lk_die(LK_EX_SOFTWARE, "out of memory");
+	return p;
+}
+
+void *lk_xmalloc(size_t n) { return check(malloc(n ? n : 1)); }
+void *lk_xcalloc(size_t n, size_t size) { return check(calloc(n ? n : 1, size ? size : 1)); }
+void *lk_xrealloc(void *p, size_t n) { return check(realloc(p, n ? n : 1)); }
+char *lk_xstrdup(const char *s) { return check(strdup(s)); }
+char *lk_xstrndup(const char *s, size_t n) { return check(strndup(s, n)); }
+
+char *
+lk_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		lk_die(LK_EX_SOFTWARE, "out of memory");
+	return s;
+}
+
+time_t
+lk_now(void)
+{
+	const char *env = getenv("LK_TEST_NOW");
+	long long v;
+	time_t t;
+
+	if (env && *env) {
+		if (lk_parse_ll(env, 0, (long long)1 << 40, &v) == 0)
+			return (time_t)v;
+		if (lk_parse_time(env, &t) == 0)
+			return t;
+	}
+	return time(NULL);
+}
+
+char *
+lk_fmt_time(time_t t, char buf[static 21])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+int
+lk_parse_time(const char *s, time_t *out)
+{
+	struct tm tm;
+	const char *p;
+	long off = 0;
+	int oh, om;
+
+	memset(&tm, 0, sizeof tm);
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (p == NULL)
+		return -1;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2) {
+		off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
+		p += 6;
+	} else {
+		return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	*out = timegm(&tm) - off;
+	return 0;
+}
+
+int
+lk_parse_ll(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+lk_parse_duration(const char *s, long long *out)
+{
+	char *end;
+	long long v, mult = 1;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case '\0': case 's': mult = 1; break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	default: return -1;
+	}
+	if (*end && end[1] != '\0')
+		return -1;
+	if (v > (1LL << 40) / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+int
+lk_parse_limit(const char *s, struct lk_limit *out)
+{
+	size_t n = s ? strlen(s) : 0;
+	char *end;
+	double d;
+
+	memset(out, 0, sizeof *out);
+	if (n > 1 && s[n - 1] == '%') {
+		errno = 0;
+		d = strtod(s, &end);
+		if (errno || end != s + n - 1 || d < 0 || d > 100)
+			return -1;
+		out->percent = d;
+		out->percent_set = 1;
+		return 0;
+	}
+	return lk_parse_ll(s, 0, (long long)1 << 50, &out->count);
+}
+
+int
+lk_limit_exceeded(const struct lk_limit *l, long long n, long long total)
+{
+	if (l->percent_set)
+		return total > 0 && (double)n * 100.0 > l->percent * (double)total;
+	return n > l->count;
+}
+
+void
+lk_sleep_ms(long long ms)
+{
+	const char *scale = getenv("LK_TEST_SLEEP_SCALE");
+	struct timespec ts;
+
+	if (scale && *scale)
+		ms = (long long)((double)ms * strtod(scale, NULL));
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+char *
+lk_path_join(const char *dir, const char *rel)
+{
+	size_t n = strlen(dir);
+
+	if (n > 0 && dir[n - 1] == '/')
+		return lk_xasprintf("%s%s", dir, rel);
+	return lk_xasprintf("%s/%s", dir, rel);
+}
+
+int
+lk_mkdirs(const char *dir, int private_mode)
+{
+	char *p = lk_xstrdup(dir), *s;
+	mode_t mode = private_mode ? 0700 : 0755;
+	int rc = 0;
+
+	for (s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, mode) == -1 && errno != EEXIST) {
+				rc = -1;
+				break;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(p);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * util.h - small helpers every module needs.
+ *
+ * Allocation failures are fatal (70): lk has no way to continue without
+ * memory, and a half-done run must not push anything.
+ */
+#ifndef LK_UTIL_H
+#define LK_UTIL_H
+
+#include <stddef.h>
+#include <time.h>
+
+void *lk_xmalloc(size_t n);
+void *lk_xcalloc(size_t n, size_t size);
+void *lk_xrealloc(void *p, size_t n);
+char *lk_xstrdup(const char *s);
+char *lk_xstrndup(const char *s, size_t n);
+char *lk_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The current time.  LK_TEST_NOW (seconds since the epoch, or an RFC 3339
+ * UTC time) fixes it, so tests and golden files are deterministic.
+ */
+time_t lk_now(void);
+
+/* Formats t as RFC 3339 UTC ("2026-11-27T10:16:21Z") into buf[21]. */
+char *lk_fmt_time(time_t t, char buf[static 21]);
+/* Parses RFC 3339 (with Z or an offset); -1 on error. */
+int lk_parse_time(const char *s, time_t *out);
+
+/*
+ * Parses a duration: a number with an optional unit s, m, h, d
+ * ("90", "15m", "6h", "3d"), into seconds.  Returns 0, or -1.
+ */
+int lk_parse_duration(const char *s, long long *out);
+
+/* Parses a whole decimal number in [min, max]; returns 0, or -1. */
+int lk_parse_ll(const char *s, long long min, long long max, long long *out);
+
+/*
+ * A limit given as a count ("10") or a share ("10%").  Returns 0, or -1.
+ * lk_limit_exceeded() says whether n of total goes past the limit.
+ */
+struct lk_limit {
+	long long count;     /* when !percent */
+	double percent;      /* when percent */
+	int percent_set;
+};
+int lk_parse_limit(const char *s, struct lk_limit *out);
+int lk_limit_exceeded(const struct lk_limit *l, long long n, long long total);
+
+/* Sleeps ms milliseconds, scaled by LK_TEST_SLEEP_SCALE when set. */
+void lk_sleep_ms(long long ms);
+
+/* Joins a directory and a relative path into a new string. */
+char *lk_path_join(const char *dir, const char *rel);
+
+/* Creates dir and its parents (mode 0755 or 0700 for private). */
+int lk_mkdirs(const char *dir, int private_mode);
+
+#endif
