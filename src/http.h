@@ -61,6 +61,31 @@ void lk_http_resp_free(struct lk_http_resp *resp);
 /* Value of a response header (case-insensitive), in buf; NULL if absent. */
 const char *lk_http_header(const struct lk_http_resp *resp, const char *name, char *buf, size_t len);
 
+/*
+ * Streaming GET for source downloads (http, https, ftp, ftps).  The body
+ * of a 2xx response goes to write(data, len, arg) as it arrives (write
+ * returns 0, or -1 to abort: the result is then 74).  The body of any
+ * other response is never delivered.  etag / last_modified (may be NULL)
+ * make the request conditional (If-None-Match / If-Modified-Since).
+ * opts->max_size (0 = no limit) bounds the delivered (decoded) bytes.
+ * Transient failures are retried as lk_http_request() does, but only
+ * while nothing has been delivered; *delivered counts the bytes given to
+ * write.  Returns 0 for a 2xx (complete body delivered) or a 304 (nothing
+ * delivered; resp->status says which; resp->headers holds the final
+ * response's headers for ETag / Last-Modified), else an exit code with
+ * the reason in resp->error: 75 temporary (timeouts, 5xx, 429, a
+ * connection cut), 69 refused (other 4xx, TLS verification, too many
+ * redirects, max_size exceeded), 78 bad URL, 74 local write failure.
+ * opts->retries < 0 means no retries (0 means the default, 5).
+ */
+typedef int (*lk_http_write_fn)(const void *data, size_t len, void *arg);
+int lk_http_stream(const char *url, struct curl_slist *headers,
+    const char *etag, const char *last_modified, struct lk_http_opts *opts,
+    lk_http_write_fn write, void *arg, struct lk_http_resp *resp, long long *delivered);
+
+/* Copies url into buf without userinfo, query or fragment, for messages. */
+const char *lk_http_redact_url(const char *url, char *buf, size_t len);
+
 /* Initialises libcurl once per process; idempotent. */
 void lk_http_global_init(void);
 
