@@ -27,7 +27,7 @@ CORE_OBJ = src/err.o src/util.o src/ndjson.o src/atomic.o src/lock.o \
 	src/state.o src/csvfile.o src/secrets.o
 PARSE_OBJ =
 ALLOC_OBJ =
-RESERVE_OBJ =
+RESERVE_OBJ = src/reserve.o src/reserve-io.o src/reserve-status.o
 NET_OBJ = src/http.o
 PUSH_OBJ =
 SYNC_OBJ =
@@ -37,7 +37,7 @@ LIB_OBJ = $(CORE_OBJ) $(PARSE_OBJ) $(ALLOC_OBJ) $(RESERVE_OBJ) $(NET_OBJ) \
 CORE_CMDS = cmd/lk-state
 PARSE_CMDS =
 ALLOC_CMDS =
-RESERVE_CMDS =
+RESERVE_CMDS = cmd/lk-reserve
 NET_CMDS =
 PUSH_CMDS =
 SYNC_CMDS =

@@ -1,0 +1,140 @@
+/*
+ * reserve.h - the reserve ledger of lk-reserve(1): units held back for
+ * marketplace orders the stock sources do not reflect yet, and for
+ * marketplace decreases no known order explains (double reservation).
+ *
+ * Calling sequence.  lk_reserve_init(), then lk_reserve_load() of the
+ * previous ledger (a missing file is an empty ledger), then one call per
+ * input record: lk_reserve_order(), lk_reserve_listing(),
+ * lk_reserve_seen(); then lk_reserve_finish() once, which applies the
+ * releases (vanished orders, maximum age, expired decreases) and
+ * recomputes what each decrease still leaves unexplained.  Afterwards
+ * lk_reserve_totals() gives one total per sku, sorted, and
+ * lk_reserve_save() writes the ledger atomically.  Nothing here reads
+ * stdin, takes the lock or exits: the command does that.
+ *
+ * Orders are keyed by (channel, id, sku).  An order reserves from the
+ * run that first sees it in a reserving status until it leaves that
+ * status, vanishes from a complete listing, or gets older than max_age.
+ * A released order stays in the ledger as a tombstone (so seeing it
+ * again never reserves it again) until it has not been seen for max_age.
+ *
+ * A decrease entry is keyed by (channel, sku, pushed_at): the time lk
+ * last sent that quantity.  Its unexplained part is pushed - seen minus
+ * the non-cancelled orders of that channel and sku placed after
+ * pushed_at (and before the next push, "until").  It is held for ttl
+ * seconds from when it appeared or grew; then it is expired and kept,
+ * at 0, while that push is the latest, so it never comes back.
+ *
+ * Ownership: the ledger owns copies of every string given to it.
+ */
+#ifndef LK_RESERVE_H
+#define LK_RESERVE_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+struct lk_rsv_order {
+	char *channel, *id, *sku, *status;
+	long long qty;
+	time_t at;              /* when the order was placed (first_seen if unknown) */
+	time_t first_seen, last_seen;
+	int reserving;          /* still holds qty */
+	int cancelled;          /* its last status was a cancellation */
+	char *released;         /* why it stopped reserving: status, cancelled, vanished, max_age */
+	int seen_now;           /* in this run's input */
+};
+
+struct lk_rsv_decrease {
+	char *channel, *sku;
+	long long pushed, seen; /* what lk sent, what the marketplace shows */
+	time_t pushed_at, until;/* until: the next push's time, 0 = none yet */
+	time_t since;           /* when the unexplained part appeared or last grew */
+	long long qty;          /* unexplained units held now */
+	int expired;
+};
+
+/* A marketplace number that neither lk's push nor the orders explain. */
+struct lk_rsv_conflict {
+	char *channel, *sku, *reason;   /* reason: above_pushed, large_decrease */
+	long long pushed, seen, orders;
+	time_t pushed_at;
+};
+
+struct lk_rsv_total {
+	char *sku;
+	long long qty, order_qty, unexplained_qty;
+	char **orders;          /* "channel:id", sorted, unique */
+	size_t norders;
+};
+
+struct lk_reserve {
+	time_t now;
+	long long max_age, ttl;
+	struct lk_rsv_order *orders;
+	size_t norders, ordcap;
+	size_t *index;          /* open addressing over orders, by (channel, id, sku) */
+	size_t idxcap;
+	struct lk_rsv_decrease *decs;
+	size_t ndecs, deccap;
+	struct lk_rsv_conflict *conflicts;
+	size_t nconflicts, concap;
+	char **complete;        /* channels whose open-order listing was complete */
+	size_t ncomplete;
+	char **failed;          /* ... or failed (a later failed wins over complete) */
+	size_t nfailed;
+};
+
+void lk_reserve_init(struct lk_reserve *r, time_t now, long long max_age, long long ttl);
+void lk_reserve_free(struct lk_reserve *r);
+
+/*
+ * Reads a ledger written by lk_reserve_save().  Returns 0 (also when the
+ * file does not exist), or -1 with a message "PATH:LINE: problem" in err.
+ */
+int lk_reserve_load(struct lk_reserve *r, const char *path, char *err, size_t errlen);
+/* Writes the ledger to path atomically; 0, or -1 with errno set. */
+int lk_reserve_save(const struct lk_reserve *r, const char *path);
+/* Writes the ledger as records; with_age adds each entry's age in seconds. */
+int lk_reserve_write(const struct lk_reserve *r, FILE *fp, int with_age);
+
+/*
+ * One order line as the marketplace shows it now.  reserving/cancelled
+ * classify status (lk_reserve_status_*); at is 0 when unknown.
+ */
+void lk_reserve_order(struct lk_reserve *r, const char *channel, const char *id,
+    const char *sku, long long qty, const char *status, time_t at,
+    int reserving, int cancelled);
+/* An "orders" sentinel: complete says the channel's open orders were all listed. */
+void lk_reserve_listing(struct lk_reserve *r, const char *channel, int complete);
+/*
+ * The marketplace shows seen units of sku on channel at seen_at, and lk
+ * last pushed pushed units there at pushed_at.  Comparisons within grace
+ * seconds after the push are skipped: the marketplace may not have
+ * applied it yet.
+ */
+void lk_reserve_seen(struct lk_reserve *r, const char *channel, const char *sku,
+    long long seen, time_t seen_at, long long pushed, time_t pushed_at,
+    long long grace);
+void lk_reserve_finish(struct lk_reserve *r);
+
+/* A new decrease entry, zeroed but for its key and since = now (for the loader). */
+struct lk_rsv_decrease *lk_reserve_decrease_add(struct lk_reserve *r, const char *channel,
+    const char *sku, time_t pushed_at);
+
+/* Totals per sku with qty > 0, sorted by sku; free with lk_reserve_totals_free(). */
+struct lk_rsv_total *lk_reserve_totals(const struct lk_reserve *r, size_t *n);
+void lk_reserve_totals_free(struct lk_rsv_total *t, size_t n);
+
+/*
+ * Statuses.  lk_reserve_status_defaults() gives the reserving statuses
+ * of a marketplace ("wb", "ozon", "ym", "mm", "ae"), NULL-terminated, or
+ * NULL when lk knows none.  Matching ignores case.  A status is a
+ * cancellation when it contains "cancel" (any case).
+ */
+const char *const *lk_reserve_status_defaults(const char *marketplace);
+int lk_reserve_status_in(const char *const *set, const char *status);
+int lk_reserve_status_cancelled(const char *status);
+
+#endif
