@@ -24,7 +24,7 @@ LIBS = liblk.a $(PKG_LIBS) -lcsv -lm
 
 # The library: one module per concern (see each header for its contract).
 CORE_OBJ = src/err.o src/util.o src/ndjson.o src/atomic.o src/lock.o \
-	src/state.o src/csvfile.o src/secrets.o
+	src/state.o src/config.o src/catalog.o src/csvfile.o src/secrets.o src/mp.o src/repo.o
 PARSE_OBJ =
 ALLOC_OBJ =
 RESERVE_OBJ = src/reserve.o src/reserve-io.o src/reserve-status.o
@@ -48,7 +48,7 @@ CORE_UNIT = tests/unit/u-ndjson tests/unit/u-atomic tests/unit/u-lock \
 	tests/unit/u-state tests/unit/u-util
 PARSE_UNIT =
 ALLOC_UNIT =
-RESERVE_UNIT =
+RESERVE_UNIT = tests/unit/u-reserve
 NET_UNIT =
 PUSH_UNIT =
 UNIT = $(CORE_UNIT) $(PARSE_UNIT) $(ALLOC_UNIT) $(RESERVE_UNIT) \

@@ -187,6 +187,7 @@ struct lk_catalog {
 	/* open-addressing index sku -> row */
 	size_t *index;
 	size_t index_cap;
+	void *arena_;               /* private: the cells' storage */
 };
 /* Row of sku, or -1. */
 long lk_catalog_find(const struct lk_catalog *c, const char *sku);
@@ -226,6 +227,9 @@ struct lk_config {
 };
 
 int lk_config_load(struct lk_state *st, struct lk_config *cfg, struct lk_diag *d);
+/* Parts of lk_config_load(), for tools that need only the catalog. */
+void lk_catalog_load(struct lk_state *st, struct lk_catalog *c, struct lk_diag *d);
+void lk_catalog_free(struct lk_catalog *c);
 void lk_config_free(struct lk_config *cfg);
 const struct lk_source *lk_config_source(const struct lk_config *cfg, const char *name);
 const struct lk_channel *lk_config_channel(const struct lk_config *cfg, const char *name);

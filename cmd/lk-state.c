@@ -1,0 +1,298 @@
+/*
+ * lk-state - create, validate, inspect and commit the state directory.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "err.h"
+#include "exit.h"
+#include "repo.h"
+#include "secrets.h"
+#include "state.h"
+#include "util.h"
+
+static const char usage_text[] =
+    "usage: lk-state [-C dir] init [dir]\n"
+    "       lk-state [-C dir] check [--rev rev]\n"
+    "       lk-state [-C dir] list sources | channels\n"
+    "       lk-state [-C dir] show [--rev rev] path\n"
+    "       lk-state [-C dir] commit -m message\n"
+    "       lk-state [-C dir] log [-n count]\n"
+    "\n"
+    "  -C, --state-dir DIR  the state directory (default $LK_STATE_DIR, else .)\n"
+    "  -r, --rev REV        read the config as of a git revision\n"
+    "  -m, --message MSG    the commit message\n"
+    "  -n, --count N        show at most N commits\n"
+    "  -q, --quiet          print only errors\n"
+    "  -h, --help           show this help\n"
+    "  -V, --version        show the version\n";
+
+static const struct { const char *path, *text; } example[] = {
+	{ ".gitignore", ".lk/\n" },
+	{ "lk.json",
+	  "{\n"
+	  "  \"comment\": \"push: the master switch; max_zero: lk-push refuses a run that takes more than this many products of a channel to 0\",\n"
+	  "  \"push\": false,\n"
+	  "  \"max_zero\": \"10%\",\n"
+	  "  \"source_max_age\": \"6h\",\n"
+	  "  \"reserve_max_age\": \"72h\",\n"
+	  "  \"seen_reserve_ttl\": \"1h\",\n"
+	  "  \"lock_timeout\": \"30s\"\n"
+	  "}\n" },
+	{ "sources/main.json",
+	  "{\n"
+	  "  \"comment\": \"A YML feed; sku from the offer id, quantity from <count> or <outlets>\",\n"
+	  "  \"kind\": \"yml\",\n"
+	  "  \"url\": \"https://example.com/feed.xml\",\n"
+	  "  \"on_sale\": true\n"
+	  "}\n" },
+	{ "channels/wb.json",
+	  "{\n"
+	  "  \"comment\": \"Wildberries FBS warehouse; the token is read from the environment, never stored here\",\n"
+	  "  \"marketplace\": \"wb\",\n"
+	  "  \"enabled\": false,\n"
+	  "  \"warehouse_id\": 123456,\n"
+	  "  \"credentials\": {\"env\": \"LK_WB_TOKEN\"},\n"
+	  "  \"sources\": [\"main\"],\n"
+	  "  \"rule\": [{\"share\": 90}, {\"if\": \">\", \"value\": 10, \"then\": 10}]\n"
+	  "}\n" },
+	{ "catalog.csv", "sku,wb_chrt_id,ozon_offer_id,ym_sku,mm_offer_id,barcode,brand,category,name\n" },
+	{ "overrides.csv", "sku,channel,qty\n" },
+};
+
+static int
+cmd_init(const char *dir)
+{
+	char err[512], *path;
+	size_t i;
+	int rc;
+
+	if (lk_repo_init(dir, err, sizeof err) == -1)
+		lk_die(LK_EX_CANTCREAT, "%s", err);
+	for (i = 0; i < sizeof example / sizeof example[0]; i++) {
+		path = lk_path_join(dir, example[i].path);
+		if (access(path, F_OK) == 0) {
+			free(path);
+			continue;   /* never overwrite the seller's files */
+		}
+		if (strchr(example[i].path, '/')) {
+			char *sub = lk_path_join(dir, "sources");
+
+			lk_mkdirs(sub, 0);
+			free(sub);
+			sub = lk_path_join(dir, "channels");
+			lk_mkdirs(sub, 0);
+			free(sub);
+		}
+		if (lk_atomic_write(path, example[i].text, strlen(example[i].text)) == -1)
+			lk_die(LK_EX_CANTCREAT, "%s:", path);
+		free(path);
+	}
+	rc = lk_repo_commit(dir, "lk-state init: example configuration", NULL, 0, err, sizeof err);
+	if (rc == -1)
+		lk_die(LK_EX_CANTCREAT, "%s", err);
+	lk_info("initialised %s", dir);
+	return LK_EX_OK;
+}
+
+static int
+cmd_check(const char *dir, const char *rev)
+{
+	struct lk_config cfg;
+	struct lk_state *st = lk_config_open_or_die(dir, rev, &cfg);
+
+	lk_info("%s%s%s: ok (%zu sources, %zu channels, %zu products)", lk_state_dir(st),
+	    rev ? " at " : "", rev ? rev : "", cfg.nsources, cfg.nchannels, cfg.catalog.nrows);
+	lk_config_free(&cfg);
+	lk_state_close(st);
+	return LK_EX_OK;
+}
+
+static int
+cmd_list(const char *dir, const char *what)
+{
+	struct lk_config cfg;
+	struct lk_state *st;
+	size_t i;
+
+	if (strcmp(what, "sources") != 0 && strcmp(what, "channels") != 0)
+		lk_usage_error("list takes 'sources' or 'channels', not '%s'", what);
+	st = lk_config_open_or_die(dir, NULL, &cfg);
+	if (strcmp(what, "sources") == 0) {
+		for (i = 0; i < cfg.nsources; i++)
+			printf("%s\t%s\t%s\n", cfg.sources[i].name, cfg.sources[i].kind,
+			    cfg.sources[i].on_sale ? "on_sale" : "not_on_sale");
+	} else {
+		for (i = 0; i < cfg.nchannels; i++)
+			printf("%s\t%s\t%s\n", cfg.channels[i].name, cfg.channels[i].marketplace,
+			    cfg.channels[i].enabled ? "enabled" : "disabled");
+	}
+	lk_config_free(&cfg);
+	lk_state_close(st);
+	return LK_EX_OK;
+}
+
+static int
+cmd_show(const char *dir, const char *rev, const char *path)
+{
+	char err[512], *buf;
+	size_t len;
+	int code;
+	struct lk_state *st = lk_state_open(dir, rev, err, sizeof err, &code);
+
+	if (st == NULL)
+		lk_die(code, "%s", err);
+	if (lk_state_read(st, path, &buf, &len) == -1)
+		lk_die(LK_EX_NOINPUT, "%s: %s%s:", path, rev ? "at " : "", rev ? rev : "");
+	fwrite(buf, 1, len, stdout);
+	free(buf);
+	lk_state_close(st);
+	return LK_EX_OK;
+}
+
+struct scan {
+	const char *file;
+	size_t found;
+};
+
+static void
+report_secret(const char *path, const char *why, void *arg)
+{
+	struct scan *s = arg;
+
+	lk_warn("%s: %s: %s", s->file, path, why);
+	s->found++;
+}
+
+/* Refuses files that hold what looks like a secret; returns how many. */
+static size_t
+scan_secrets(const char *dir)
+{
+	char err[512], *p, *buf;
+	size_t n, i, len, total = 0;
+	char **files = lk_repo_files(dir, &n, err, sizeof err);
+	struct lk_state *st;
+	int code;
+
+	if (files == NULL)
+		lk_die(LK_EX_CONFIG, "%s", err);
+	st = lk_state_open(dir, NULL, err, sizeof err, &code);
+	if (st == NULL)
+		lk_die(code, "%s", err);
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(files[i]);
+		json_t *doc;
+		struct scan s = { files[i], 0 };
+
+		if (l < 5 || strcmp(files[i] + l - 5, ".json") != 0)
+			continue;
+		if (lk_state_read(st, files[i], &buf, &len) == -1)
+			continue;   /* deleted in the working tree */
+		p = buf;
+		doc = json_loadb(p, len, 0, NULL);
+		free(buf);
+		if (doc) {
+			lk_json_find_secrets(doc, report_secret, &s);
+			json_decref(doc);
+		}
+		total += s.found;
+	}
+	lk_strv_free(files, n);
+	lk_state_close(st);
+	return total;
+}
+
+static int
+cmd_commit(const char *dir, const char *msg)
+{
+	struct lk_config cfg;
+	struct lk_state *st;
+	char err[512], oid[16];
+	size_t n;
+	int rc;
+
+	if (msg == NULL || *msg == '\0')
+		lk_usage_error("commit needs -m MESSAGE");
+	st = lk_config_open_or_die(dir, NULL, &cfg);
+	lk_config_free(&cfg);
+	lk_state_close(st);
+	if ((n = scan_secrets(dir)) > 0)
+		lk_die(LK_EX_CONFIG, "refusing to commit: %zu value%s look%s like secrets; "
+		    "keep them in the environment or a credentials file outside the repository",
+		    n, n == 1 ? "" : "s", n == 1 ? "s" : "");
+	rc = lk_repo_commit(dir, msg, oid, sizeof oid, err, sizeof err);
+	if (rc == -1)
+		lk_die(LK_EX_CANTCREAT, "%s", err);
+	if (rc == 1)
+		lk_info("nothing to commit");
+	else
+		printf("%s\n", oid);
+	return LK_EX_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "state-dir", required_argument, NULL, 'C' },
+		{ "rev", required_argument, NULL, 'r' },
+		{ "message", required_argument, NULL, 'm' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dir = NULL, *rev = NULL, *msg = NULL, *sub;
+	long long count = 0;
+	char err[512];
+	int c;
+
+	lk_start(argc, argv);
+	/* GNU getopt permutes, so options may come before or after the subcommand. */
+	while ((c = getopt_long(argc, argv, "C:r:m:n:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'C': dir = optarg; break;
+		case 'r': rev = optarg; break;
+		case 'm': msg = optarg; break;
+		case 'n':
+			if (lk_parse_ll(optarg, 1, 1000000, &count) == -1)
+				lk_usage_error("--count needs a whole number, not '%s'", optarg);
+			break;
+		case 'q': lk_quiet = 1; break;
+		case 'v': lk_verbose = 1; break;
+		case 'h': fputs(usage_text, stdout); return LK_EX_OK;
+		case 'V': lk_print_version();
+		default: fputs(usage_text, stderr); return LK_EX_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		lk_usage_error("which subcommand? init, check, list, show, commit or log");
+	sub = argv[0];
+	if (strcmp(sub, "init") == 0 && argc <= 2)
+		return cmd_init(argc == 2 ? argv[1] : dir ? dir : ".");
+	if (strcmp(sub, "check") == 0 && argc == 1)
+		return cmd_check(dir, rev);
+	if (strcmp(sub, "list") == 0 && argc == 2)
+		return cmd_list(dir, argv[1]);
+	if (strcmp(sub, "show") == 0 && argc == 2)
+		return cmd_show(dir, rev, argv[1]);
+	if (strcmp(sub, "commit") == 0 && argc == 1)
+		return cmd_commit(dir ? dir : getenv("LK_STATE_DIR") ? getenv("LK_STATE_DIR") : ".", msg);
+	if (strcmp(sub, "log") == 0 && argc == 1) {
+		const char *d = dir ? dir : getenv("LK_STATE_DIR") ? getenv("LK_STATE_DIR") : ".";
+
+		if (lk_repo_log(d, stdout, (size_t)count, err, sizeof err) == -1)
+			lk_die(LK_EX_NOINPUT, "%s", err);
+		return LK_EX_OK;
+	}
+	lk_usage_error("'%s' with %d argument%s is not a subcommand this knows", sub,
+	    argc - 1, argc == 2 ? "" : "s");
+}

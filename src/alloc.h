@@ -1,0 +1,114 @@
+/*
+ * alloc.h - the rules engine of lk-alloc(1): how many units each channel
+ * shows.
+ *
+ * Calling sequence:
+ *
+ *   a = lk_alloc_new(cfg, &diag)     validates the rules (NULL: exit 78)
+ *   lk_alloc_stock() / lk_alloc_source() / lk_alloc_reserve()   per record
+ *   lk_alloc_resolve(a, snapdir, now) decides, per source, between this
+ *                                    run's complete read, the last
+ *                                    snapshot, or stopping its channels
+ *   lk_alloc_snapshot_save(a, snapdir, now)   optional, under the lock
+ *   lk_alloc_run(a, &opts, cb, arg)  calls cb per alloc record, ordered
+ *                                    by channel name then sku, then per
+ *                                    undistributed record by sku
+ *   lk_alloc_free(a)
+ *
+ * The engine keeps one quantity array per source (and per set of
+ * locations a channel asks for), indexed by catalog row: products are
+ * the catalog's rows, found through a hash table built once, so the hot
+ * path of lk_alloc_stock() neither allocates nor copies.
+ *
+ * The engine borrows cfg: it must outlive the engine.
+ */
+#ifndef LK_ALLOC_H
+#define LK_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <jansson.h>
+
+#include "state.h"
+
+struct lk_alloc;
+
+struct lk_alloc *lk_alloc_new(const struct lk_config *cfg, struct lk_diag *d);
+void lk_alloc_free(struct lk_alloc *a);
+
+/*
+ * One stock record.  Strings are (pointer, length), not NUL-terminated;
+ * loc may be NULL.  A sku missing from the catalog or a source missing
+ * from the config is counted (lk_alloc_warn_dropped()) and ignored.
+ */
+void lk_alloc_stock(struct lk_alloc *a, const char *sku, size_t skulen,
+    const char *src, size_t srclen, const char *loc, size_t loclen, long long qty);
+/* A source sentinel; records is the announced count, or -1. */
+void lk_alloc_source(struct lk_alloc *a, const char *src, int complete, long long records);
+void lk_alloc_reserve(struct lk_alloc *a, const char *sku, size_t skulen, long long qty);
+
+/* Prints the one warning about dropped skus and unknown sources, if any. */
+void lk_alloc_warn_dropped(const struct lk_alloc *a);
+
+/*
+ * After the input: a source with a complete sentinel (whose record count
+ * matches) uses this run's records; any other source needed by an enabled
+ * channel loads snapdir/SOURCE.ndjson if younger than its max age, and
+ * else stops the channels that sum it (each reported on stderr).  Returns
+ * the number of stopped channels.  snapdir NULL: no snapshots.
+ */
+size_t lk_alloc_resolve(struct lk_alloc *a, const char *snapdir, time_t now);
+
+/*
+ * Writes snapdir/SOURCE.ndjson for each source complete in this run,
+ * atomically; the caller holds the state lock.  Returns 0, or -1 with
+ * errno set (the message names the file).
+ */
+int lk_alloc_snapshot_save(struct lk_alloc *a, const char *snapdir, time_t now);
+
+/* Whether a channel was stopped by lk_alloc_resolve(). */
+int lk_alloc_stopped(const struct lk_alloc *a, const char *channel);
+
+enum lk_alloc_kind { LK_ALLOC_ALLOC, LK_ALLOC_UNDISTRIBUTED };
+struct lk_alloc_out {
+	enum lk_alloc_kind kind;
+	const char *channel;        /* NULL for undistributed */
+	const char *sku;
+	long long qty;
+	json_t *why;                /* with explain; borrowed for the call */
+};
+struct lk_alloc_opts {
+	int explain;                /* add "why" to alloc records */
+	const char *explain_sku;    /* ... only to this sku (NULL: all) */
+};
+typedef void (*lk_alloc_cb)(void *arg, const struct lk_alloc_out *o);
+void lk_alloc_run(struct lk_alloc *a, const struct lk_alloc_opts *o, lk_alloc_cb cb, void *arg);
+
+/* --- the rule steps, pure (rules.c) --- */
+
+/* q * percent / 100, rounded down, computed without float drift. */
+long long lk_rules_share(long long q, double percent);
+/* Applies steps[0..n) to q; trace[i] gets each step's result (may be NULL). */
+long long lk_rules_apply(const struct lk_rule_step *steps, size_t n, long long q, long long *trace);
+/*
+ * The part of q for member k of n channels splitting equally: q / n each,
+ * and the q % n leftover units to the members start, start+1, ... (mod n),
+ * where start = hash % n.  The parts add up to q.
+ */
+long long lk_rules_equal_part(long long q, size_t n, size_t k, uint64_t hash);
+/* FNV-1a 64 of the sku: the same on every machine and every run. */
+uint64_t lk_alloc_hash(const char *s, size_t n);
+/* Describes a step for messages and explain: "share 50%", "if > 10 then 10". */
+void lk_rules_describe(const struct lk_rule_step *s, char *buf, size_t len);
+
+/* --- product filters (filter.c) --- */
+struct lk_filter_prog;
+/* Compiles f against the catalog's columns; NULL with problems in d. */
+struct lk_filter_prog *lk_filter_compile(const struct lk_filter *f, const struct lk_catalog *c,
+    const char *file, struct lk_diag *d);
+/* Whether catalog row passes. */
+int lk_filter_match(const struct lk_filter_prog *p, const struct lk_catalog *c, size_t row);
+void lk_filter_prog_free(struct lk_filter_prog *p);
+
+#endif

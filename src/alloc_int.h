@@ -1,0 +1,110 @@
+/*
+ * alloc_int.h - what alloc.c, alloc_snap.c and alloc_input.c share.  Not
+ * for commands: they use alloc.h.
+ */
+#ifndef LK_ALLOC_INT_H
+#define LK_ALLOC_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "alloc.h"
+#include "ndjson.h"
+
+enum { SRC_UNUSED, SRC_LIVE, SRC_SNAP, SRC_STALE };
+
+struct locent {             /* a stock record with a location */
+	uint32_t row, loc;
+	long long qty;
+};
+
+struct asrc {
+	const struct lk_source *cfg;
+	long long *qty;             /* per catalog row: every location summed */
+	struct locent *locs;
+	size_t nlocs, caplocs;
+	char **locnames;            /* interned location names */
+	size_t nlocnames;
+	int sentinel;               /* 0 none, 1 complete, 2 failed */
+	long long announced;        /* the sentinel's records, or -1 */
+	long long nrecs;            /* stock records seen */
+	unsigned long dropped;      /* of skus not in the catalog */
+	int used;                   /* an enabled channel sums it */
+	int state;                  /* SRC_* after resolve */
+	time_t snap_at;             /* SRC_SNAP: when the snapshot was taken */
+};
+
+struct slot {               /* what a channel sums of one source */
+	size_t src;
+	char *const *locs;          /* NULL: the whole source */
+	size_t nlocs;
+	long long *qty;             /* per row; the source's own when whole */
+	int owned;
+};
+
+struct achan {
+	const struct lk_channel *cfg;
+	size_t *slots;
+	size_t nslots;
+	const uint8_t *pass;        /* filter result per row, NULL: all pass */
+	long equal_at;              /* index of the equal step, or -1 */
+	size_t group;               /* with equal: its group */
+	int distributes;            /* has share or equal: counts for undistributed */
+	int stopped;
+	struct ovr { uint32_t row; long long qty; int hide; } *ovr;
+	size_t novr;
+};
+
+struct lk_alloc {
+	const struct lk_config *cfg;
+	const struct lk_catalog *cat;
+	size_t nprod;
+	uint32_t *ht;               /* open addressing: row + 1, 0 empty */
+	uint32_t *hth;              /* the hash of each slot's sku */
+	size_t htmask;
+	uint32_t *order;            /* rows in sku order */
+	struct asrc *src;
+	size_t nsrc;
+	size_t lastsrc;             /* cache: sources come in long runs */
+	struct slot *slots;
+	size_t nslots;
+	struct achan *ch;           /* sorted by name */
+	size_t nch;
+	size_t **groups;            /* equal groups: channel indexes by name */
+	size_t *groupn;
+	size_t ngroups;
+	size_t *pool;               /* slots undistributed is measured on */
+	size_t npool;
+	uint8_t **filters;          /* one bitmap per config filter, lazily */
+	long long *reserve;         /* per row */
+	unsigned long unknown_src, unknown_res;
+	char *unknown_src_name;
+};
+
+long lk_alloc_find(const struct lk_alloc *a, const char *sku, size_t len);
+void lk_alloc_add(struct lk_alloc *a, struct asrc *s, uint32_t row,
+    const char *loc, size_t loclen, long long qty);
+void lk_alloc_src_reset(struct asrc *s, size_t nprod);
+
+/* snapshots (alloc_snap.c): 0, or -1 (errno ENOENT when there is none) */
+int lk_alloc_snap_load(struct lk_alloc *a, struct asrc *s, const char *path, time_t *at);
+int lk_alloc_snap_write(struct lk_alloc *a, struct asrc *s, const char *path, time_t now);
+
+/*
+ * A flat JSON object of strings without escapes and integers, parsed in
+ * place: the fast path for stock records (alloc_input.c).  Returns the
+ * number of fields, or -1 for anything else (the caller then uses
+ * jansson, which accepts or reports it).
+ */
+struct lk_flat {
+	const char *k, *v;
+	size_t klen, vlen;
+	int str;
+};
+int lk_alloc_flat_parse(const char *s, size_t n, struct lk_flat *f, int maxf);
+const struct lk_flat *lk_alloc_flat_get(const struct lk_flat *f, int n, const char *key);
+
+/* The records of one input through the engine; pass-through when emit. */
+void lk_alloc_read(struct lk_alloc *a, struct lk_reader *r, int pass_through);
+
+#endif

@@ -1,0 +1,398 @@
+/*
+ * alloc_run.c - after the input: choosing each source's data (this run,
+ * snapshot, or stop), then the rules per channel and product.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_int.h"
+#include "err.h"
+
+#define DEFAULT_MAX_AGE (6 * 3600LL)
+
+static void
+fmt_age(long long secs, char *buf, size_t len)
+{
+	if (secs >= 3600)
+		snprintf(buf, len, "%lldh%02lldm", secs / 3600, secs / 60 % 60);
+	else
+		snprintf(buf, len, "%lldm", secs / 60);
+}
+
+/* Whether this run read the source completely. */
+static int
+read_complete(const struct asrc *s)
+{
+	if (s->sentinel != 1)
+		return 0;
+	if (s->announced >= 0 && s->announced != s->nrecs) {
+		lk_warn("source '%s': the sentinel announces %lld records but %lld came: "
+		    "treated as failed", s->cfg->name, s->announced, s->nrecs);
+		return 0;
+	}
+	return 1;
+}
+
+/* Falls back to the snapshot; sets why when the source cannot be used. */
+static void
+use_snapshot(struct lk_alloc *a, struct asrc *s, const char *snapdir, time_t now,
+    char *why, size_t len)
+{
+	long long max = s->cfg->max_age ? s->cfg->max_age : a->cfg->global.source_max_age;
+	const char *what = s->sentinel == 2 ? "failed" : s->sentinel == 1 ?
+	    "was incomplete" : "has no complete sentinel in the input";
+	char age[32], maxs[32], *path;
+	time_t at;
+
+	if (max <= 0)
+		max = DEFAULT_MAX_AGE;
+	fmt_age(max, maxs, sizeof maxs);
+	lk_alloc_src_reset(s, a->nprod);
+	if (snapdir == NULL) {
+		snprintf(why, len, "source '%s' %s and snapshots are off", s->cfg->name, what);
+		s->state = SRC_STALE;
+		return;
+	}
+	path = lk_xasprintf("%s/%s.ndjson", snapdir, s->cfg->name);
+	if (lk_alloc_snap_load(a, s, path, &at) < 0) {
+		snprintf(why, len, "source '%s' %s and has no usable snapshot (%s)",
+		    s->cfg->name, what, path);
+		s->state = SRC_STALE;
+	} else if (now - at > max) {
+		fmt_age(now - at, age, sizeof age);
+		snprintf(why, len, "source '%s' %s and its last complete snapshot is %s old (max %s)",
+		    s->cfg->name, what, age, maxs);
+		s->state = SRC_STALE;
+		lk_alloc_src_reset(s, a->nprod);
+	} else {
+		fmt_age(now - at, age, sizeof age);
+		lk_warn("source '%s' %s: using its last complete snapshot, %s old (max %s)",
+		    s->cfg->name, what, age, maxs);
+		s->state = SRC_SNAP;
+		s->snap_at = at;
+	}
+	free(path);
+}
+
+static int
+has_loc(const struct slot *sl, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sl->nlocs; i++)
+		if (strcmp(sl->locs[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+fill_slots(struct lk_alloc *a)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->nslots; i++) {
+		struct slot *sl = &a->slots[i];
+		struct asrc *s = &a->src[sl->src];
+
+		if (sl->owned)
+			free(sl->qty);
+		sl->owned = 0;
+		sl->qty = s->qty;
+		if (sl->locs == NULL)
+			continue;
+		sl->qty = lk_xcalloc(a->nprod ? a->nprod : 1, sizeof *sl->qty);
+		sl->owned = 1;
+		for (j = 0; j < s->nlocs; j++)
+			if (has_loc(sl, s->locnames[s->locs[j].loc]))
+				sl->qty[s->locs[j].row] += s->locs[j].qty;
+	}
+}
+
+size_t
+lk_alloc_resolve(struct lk_alloc *a, const char *snapdir, time_t now)
+{
+	char **why = lk_xcalloc(a->nsrc ? a->nsrc : 1, sizeof *why);
+	size_t i, j, stopped = 0;
+
+	for (i = 0; i < a->nsrc; i++) {
+		struct asrc *s = &a->src[i];
+
+		if (read_complete(s)) {
+			s->state = SRC_LIVE;
+		} else if (!s->used) {
+			s->state = SRC_UNUSED;
+		} else {
+			why[i] = lk_xmalloc(512);
+			use_snapshot(a, s, snapdir, now, why[i], 512);
+		}
+	}
+	for (i = 0; i < a->nch; i++) {
+		struct achan *c = &a->ch[i];
+
+		for (j = 0; j < c->nslots && c->cfg->enabled && !c->stopped; j++) {
+			size_t si = a->slots[c->slots[j]].src;
+
+			if (a->src[si].state != SRC_STALE)
+				continue;
+			c->stopped = 1;
+			stopped++;
+			lk_warn("%s: not allocated: %s", c->cfg->file, why[si]);
+		}
+	}
+	for (i = 0; i < a->nsrc; i++)
+		free(why[i]);
+	free(why);
+	fill_slots(a);
+	return stopped;
+}
+
+int
+lk_alloc_stopped(const struct lk_alloc *a, const char *channel)
+{
+	size_t i;
+
+	for (i = 0; i < a->nch; i++)
+		if (strcmp(a->ch[i].cfg->name, channel) == 0)
+			return a->ch[i].stopped;
+	return 0;
+}
+
+int
+lk_alloc_snapshot_save(struct lk_alloc *a, const char *snapdir, time_t now)
+{
+	size_t i;
+
+	if (lk_mkdirs(snapdir, 0) < 0) {
+		lk_warn("%s:", snapdir);
+		return -1;
+	}
+	for (i = 0; i < a->nsrc; i++) {
+		char *path;
+		int rc;
+
+		if (a->src[i].state != SRC_LIVE)
+			continue;
+		path = lk_xasprintf("%s/%s.ndjson", snapdir, a->src[i].cfg->name);
+		rc = lk_alloc_snap_write(a, &a->src[i], path, now);
+		if (rc < 0)
+			lk_warn("%s:", path);
+		free(path);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --- the rules --- */
+
+struct calc {
+	long long avail;
+	long long trace[64];
+	size_t ntrace;
+	size_t eq_k, eq_n;
+	const struct ovr *ovr;
+};
+
+static const struct ovr *
+find_ovr(const struct achan *c, uint32_t row)
+{
+	size_t lo = 0, hi = c->novr;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (c->ovr[mid].row == row)
+			return &c->ovr[mid];
+		if (c->ovr[mid].row < row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static long long
+available(const struct lk_alloc *a, const size_t *slots, size_t n, uint32_t row)
+{
+	long long q = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		q += a->slots[slots[i]].qty[row];
+	q -= a->reserve[row];
+	return q > 0 ? q : 0;
+}
+
+/* Member k of n among the group's channels that carry this row. */
+static void
+equal_place(const struct lk_alloc *a, size_t ci, uint32_t row, size_t *k, size_t *n)
+{
+	const struct achan *c = &a->ch[ci];
+	size_t i;
+
+	*k = *n = 0;
+	for (i = 0; i < a->groupn[c->group]; i++) {
+		const struct achan *m = &a->ch[a->groups[c->group][i]];
+
+		if (m->pass && !m->pass[row])
+			continue;
+		if (a->groups[c->group][i] == ci)
+			*k = *n;
+		(*n)++;
+	}
+}
+
+/* The quantity of channel ci for row; -1 when the channel does not carry it. */
+static long long
+compute(const struct lk_alloc *a, size_t ci, uint32_t row, struct calc *w)
+{
+	const struct achan *c = &a->ch[ci];
+	const struct lk_rule_step *r = c->cfg->rule;
+	long long *tr = NULL;
+	long long q;
+	size_t e;
+
+	w->ovr = c->novr ? find_ovr(c, row) : NULL;
+	if (w->ovr == NULL && c->pass && !c->pass[row])
+		return -1;
+	q = w->avail = available(a, c->slots, c->nslots, row);
+	if (c->cfg->nrule <= sizeof w->trace / sizeof w->trace[0]) {
+		tr = w->trace;
+		w->ntrace = c->cfg->nrule;
+	}
+	if (c->equal_at < 0) {
+		q = lk_rules_apply(r, c->cfg->nrule, q, tr);
+	} else {
+		e = (size_t)c->equal_at;
+		q = lk_rules_apply(r, e, q, tr);
+		equal_place(a, ci, row, &w->eq_k, &w->eq_n);
+		q = lk_rules_equal_part(q, w->eq_n, w->eq_k,
+		    lk_alloc_hash(a->cat->rows[row][0], strlen(a->cat->rows[row][0])));
+		if (tr)
+			tr[e] = q;
+		q = lk_rules_apply(r + e + 1, c->cfg->nrule - e - 1, q, tr ? tr + e + 1 : NULL);
+	}
+	return w->ovr ? w->ovr->qty : q;
+}
+
+static json_t *
+explain(const struct lk_alloc *a, size_t ci, uint32_t row, const struct calc *w)
+{
+	const struct achan *c = &a->ch[ci];
+	json_t *why = json_object(), *srcs = json_array(), *steps = json_array();
+	size_t i;
+	char buf[128];
+
+	for (i = 0; i < c->nslots; i++) {
+		const struct slot *sl = &a->slots[c->slots[i]];
+		const struct asrc *s = &a->src[sl->src];
+		json_t *o = json_pack("{s:s, s:I}", "source", s->cfg->name, "qty", (json_int_t)sl->qty[row]);
+		size_t j;
+
+		if (sl->locs) {
+			json_t *l = json_array();
+
+			for (j = 0; j < sl->nlocs; j++)
+				json_array_append_new(l, json_string(sl->locs[j]));
+			json_object_set_new(o, "locations", l);
+		}
+		if (s->state == SRC_SNAP) {
+			char at[21];
+
+			json_object_set_new(o, "snapshot", json_string(lk_fmt_time(s->snap_at, at)));
+		}
+		json_array_append_new(srcs, o);
+	}
+	json_object_set_new(why, "sources", srcs);
+	json_object_set_new(why, "reserve", json_integer(a->reserve[row]));
+	json_object_set_new(why, "available", json_integer(w->avail));
+	for (i = 0; i < w->ntrace; i++) {
+		lk_rules_describe(&c->cfg->rule[i], buf, sizeof buf);
+		if ((long)i == c->equal_at)
+			snprintf(buf, sizeof buf, "equal: part %zu of %zu", w->eq_k + 1, w->eq_n);
+		json_array_append_new(steps, json_pack("{s:s, s:I}", "step", buf, "qty",
+		    (json_int_t)w->trace[i]));
+	}
+	json_object_set_new(why, "steps", steps);
+	if (w->ovr && w->ovr->hide)
+		json_object_set_new(why, "override", json_string("hide"));
+	else if (w->ovr)
+		json_object_set_new(why, "override", json_integer(w->ovr->qty));
+	return why;
+}
+
+static void
+run_channel(struct lk_alloc *a, size_t ci, const struct lk_alloc_opts *o,
+    lk_alloc_cb cb, void *arg, long long *given, uint8_t *carried)
+{
+	const struct achan *c = &a->ch[ci];
+	struct lk_alloc_out out = { LK_ALLOC_ALLOC, c->cfg->name, NULL, 0, NULL };
+	struct calc w;
+	size_t i;
+
+	for (i = 0; i < a->nprod; i++) {
+		uint32_t row = a->order[i];
+		long long q;
+
+		w.ntrace = w.eq_k = w.eq_n = 0;
+		if ((q = compute(a, ci, row, &w)) < 0)
+			continue;
+		if (c->distributes) {
+			given[row] += q;
+			carried[row] = 1;
+		}
+		out.sku = a->cat->rows[row][0];
+		out.qty = q;
+		out.why = NULL;
+		if (o && o->explain && (o->explain_sku == NULL || strcmp(o->explain_sku, out.sku) == 0))
+			out.why = explain(a, ci, row, &w);
+		cb(arg, &out);
+		json_decref(out.why);
+	}
+}
+
+/*
+ * Undistributed, per product: the available quantity of the sources the
+ * share and equal channels sum (pool), minus what those channels show,
+ * when at least one of them carries the product and none is stopped.
+ */
+static void
+run_undistributed(struct lk_alloc *a, lk_alloc_cb cb, void *arg, const long long *given,
+    const uint8_t *carried)
+{
+	struct lk_alloc_out out = { LK_ALLOC_UNDISTRIBUTED, NULL, NULL, 0, NULL };
+	size_t i;
+
+	for (i = 0; i < a->nch; i++)
+		if (a->ch[i].distributes && a->ch[i].cfg->enabled && a->ch[i].stopped)
+			return;
+	for (i = 0; i < a->nprod; i++) {
+		uint32_t row = a->order[i];
+		long long q;
+
+		if (!carried[row])
+			continue;
+		q = available(a, a->pool, a->npool, row) - given[row];
+		if (q <= 0)
+			continue;
+		out.sku = a->cat->rows[row][0];
+		out.qty = q;
+		cb(arg, &out);
+	}
+}
+
+void
+lk_alloc_run(struct lk_alloc *a, const struct lk_alloc_opts *o, lk_alloc_cb cb, void *arg)
+{
+	long long *given = lk_xcalloc(a->nprod ? a->nprod : 1, sizeof *given);
+	uint8_t *carried = lk_xcalloc(a->nprod ? a->nprod : 1, 1);
+	size_t i;
+
+	for (i = 0; i < a->nch; i++)
+		if (a->ch[i].cfg->enabled && !a->ch[i].stopped)
+			run_channel(a, i, o, cb, arg, given, carried);
+	if (a->npool)
+		run_undistributed(a, cb, arg, given, carried);
+	free(given);
+	free(carried);
+}

@@ -1,0 +1,54 @@
+/*
+ * fetch.h - downloading a source's bytes (lk-fetch(1)).
+ *
+ * lk_fetch_run() writes the bytes of one source to out: http(s) and ftp
+ * through lk_http_stream(), local files (file:// or a path) by reading
+ * them, imap/imaps by finding the newest message in a folder whose
+ * subject and sender contain the given strings and decoding its
+ * attachment (mime.h).  The bytes are streamed; memory stays small
+ * whatever the size (an e-mail message is held in memory, bounded by
+ * max_size).
+ *
+ * With cache_dir (STATE/.lk/http) and a name, http(s) downloads are
+ * conditional: NAME.json keeps the ETag and Last-Modified of the last
+ * complete download and NAME.body its bytes (both written atomically,
+ * only after a complete download).  On 304 the cached body is replayed,
+ * so the pipeline always gets a whole document.
+ *
+ * Returns 0, or an exit code (75 temporary, 69 refused, 66 missing file,
+ * 74 write error, 78 bad configuration) with the reason in err (never a
+ * secret).  st->written tells whether bytes already reached out.
+ */
+#ifndef LK_FETCH_H
+#define LK_FETCH_H
+
+#include <stdio.h>
+
+#include "http.h"
+
+struct lk_fetch_src {
+	const char *name;           /* source name; NULL for an ad-hoc URL */
+	const char *url;            /* http(s)://, ftp(s)://, file://, a path, imap(s):// */
+	const char *user;           /* imap login, http/ftp basic auth */
+	const char *password;       /* secret; may be NULL */
+	const char *imap_subject;   /* imap: subject contains */
+	const char *imap_from;      /* imap: sender contains */
+	const char *attachment;     /* imap: file name glob; NULL = first attachment */
+	const char *cache_dir;      /* NULL: no conditional GET, no body cache */
+	int no_cache;               /* ignore the cache (a full download; still refreshed) */
+	struct lk_http_opts http;
+};
+
+struct lk_fetch_stat {
+	long long written;          /* bytes written to out */
+	long status;                /* final HTTP status (0 when not HTTP) */
+	int from_cache;             /* 1 when a 304 replayed the cached body */
+};
+
+int lk_fetch_run(const struct lk_fetch_src *src, FILE *out,
+    struct lk_fetch_stat *st, char *err, size_t errlen);
+
+/* Whether url names an IMAP mailbox (imap:// or imaps://). */
+int lk_fetch_is_imap(const char *url);
+
+#endif

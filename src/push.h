@@ -1,0 +1,175 @@
+/*
+ * push.h - lk-push: send each channel what differs from what lk last
+ * pushed there successfully (lk-push(1)).
+ *
+ * The last-pushed state of a channel is STATE/.lk/pushed/CHANNEL.ndjson,
+ * one line per item the marketplace confirmed,
+ *   {"type":"pushed","channel":C,"sku":S,"qty":N,"at":RFC3339}
+ * (lk-reserve reads it).  Items a marketplace refused for good (unknown
+ * item, quantity too big) are remembered in CHANNEL.failed.ndjson,
+ *   {"type":"push_failed","channel":C,"sku":S,"qty":N,"code":X,"at":T}
+ * and not sent again until their quantity changes or --full is given.
+ * Both are rewritten atomically (atomic.h) after every confirmed batch.
+ *
+ * lk_push_channel() pushes one channel: the zero guard, the batches, the
+ * pacing, the retries, the state; it writes "pushed" (and in a dry run
+ * "request") records through ndjson.h and fills in *stats.  Its result
+ * is an exit code (exit.h) for that channel alone.
+ */
+#ifndef LK_PUSH_H
+#define LK_PUSH_H
+
+#include <stddef.h>
+#include <time.h>
+#include <curl/curl.h>
+
+#include "http.h"
+#include "mp.h"
+#include "pace.h"
+#include "state.h"
+
+/* --- last-pushed state (pushstate.c) --- */
+struct lk_pushstate_entry {
+	char *sku;
+	long long qty;
+	time_t at;
+	char *code;             /* failed file only */
+};
+struct lk_pushstate {
+	char *channel;
+	char *path;
+	const char *type;       /* "pushed" or "push_failed" */
+	struct lk_pushstate_entry *v;
+	size_t n, cap;
+	size_t *index;          /* open addressing: entry number + 1, 0 = free */
+	size_t index_cap;
+	int dirty;
+};
+/*
+ * Loads PATH (a missing file is an empty state).  Lines that do not parse
+ * are reported and skipped: those items are sent again, which is safe.
+ * Returns 0, or -1 with errno (a read error).
+ */
+int lk_pushstate_load(struct lk_pushstate *ps, const char *path, const char *channel, const char *type);
+struct lk_pushstate_entry *lk_pushstate_find(const struct lk_pushstate *ps, const char *sku);
+void lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, time_t at, const char *code);
+void lk_pushstate_del(struct lk_pushstate *ps, const char *sku);
+/* Writes the whole file atomically when dirty (an empty state removes it); 0, or -1 with errno. */
+int lk_pushstate_save(struct lk_pushstate *ps);
+void lk_pushstate_free(struct lk_pushstate *ps);
+
+/* --- one channel's run --- */
+struct lk_push_opts {
+	int dry_run;
+	int full;
+	int force;
+};
+
+struct lk_push_stats {
+	long sent;              /* items confirmed (or written, for files; or would send, dry run) */
+	long unchanged;
+	long failed;
+	long retries;           /* HTTP retries plus items sent again */
+	long throttled;         /* 429/420 answers */
+	long requests;
+	long zeroed;            /* items going from > 0 to 0 */
+	double secs;
+	const char *skipped;    /* why the channel was not pushed, or NULL */
+	int code;               /* the channel's exit code */
+};
+
+/* An alloc record for the channel. */
+struct lk_push_want {
+	char *sku;
+	long long qty;
+};
+
+int lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
+    const struct lk_channel *ch, struct lk_push_want *w, size_t n,
+    const struct lk_push_opts *o, struct lk_push_stats *stats);
+
+/* Appends a push_summary line for the channel to STATE/.lk/push.log; 0 or -1. */
+int lk_push_log(struct lk_state *st, const struct lk_channel *ch, const struct lk_push_stats *s, int dry_run);
+
+/* --- marketplace adapters (push-wb.c ... push-ae.c) --- */
+enum lk_pi_state {
+	LK_PI_PENDING,          /* not sent yet, or to send again */
+	LK_PI_OK,               /* the marketplace confirmed it */
+	LK_PI_FAILED,           /* refused for good (code says why) */
+	LK_PI_TEMP              /* refused for now: send again once after a wait, else next run */
+};
+
+struct lk_push_item {
+	const char *sku;
+	const char *id;         /* the marketplace's item id (catalog column) */
+	const char *id2;        /* AliExpress: product_id */
+	long long qty;
+	long long prev;         /* last pushed, when has_prev */
+	int has_prev;
+	enum lk_pi_state state;
+	int sends;              /* requests that carried it */
+	char code[64];          /* the marketplace's error code */
+	char error[256];        /* a message for the pushed record */
+};
+
+struct lk_push_ctx {
+	const struct lk_channel *ch;
+	const struct lk_mp *mp;
+	const char *base;       /* API root without a trailing '/' */
+	char *body_token;       /* MegaMarket's token (body); NULL in a dry run */
+	struct curl_slist *headers; /* auth + content type */
+	struct lk_http_opts http;
+	struct lk_pace pace;
+	struct lk_push_stats *stats;
+	int dry_run;
+};
+
+struct lk_push_req {
+	const char *method;
+	char *url;
+	char *body;
+	size_t body_len;
+};
+
+/* What an answer says about the whole batch. */
+enum lk_pv {
+	LK_PV_DONE,             /* each item is marked (ok/failed/temp/pending = resend) */
+	LK_PV_SPLIT,            /* rejected whole, culprits unnamed: halve the batch and resend */
+	LK_PV_REFUSED,          /* 401/403: stop the channel, exit 69 */
+	LK_PV_TEMP,             /* temporary failure of the whole batch: stop the channel, 75 */
+	LK_PV_FAILED            /* the whole batch failed for good; items marked */
+};
+
+struct lk_push_adapter {
+	enum lk_mp_id mp;
+	/* Builds the request for it[0..n-1]; 0, or -1 with a message. */
+	int (*build)(const struct lk_push_ctx *c, struct lk_push_item **it, size_t n,
+	    struct lk_push_req *rq, char *err, size_t errlen);
+	/* Judges the answer; marks the items; msg for whole-batch verdicts. */
+	enum lk_pv (*parse)(struct lk_push_ctx *c, struct lk_push_item **it, size_t n,
+	    const struct lk_http_resp *resp, char *msg, size_t msglen);
+	long temp_wait_ms;      /* the wait before sending LK_PI_TEMP items again (0: next run) */
+	double charge_4xx;      /* extra tokens a 4xx answer costs (WB: 9) */
+};
+
+extern const struct lk_push_adapter lk_push_wb, lk_push_ozon, lk_push_ym, lk_push_mm, lk_push_ae;
+
+/* Helpers for adapters (push.c). */
+void lk_push_item_fail(struct lk_push_item *it, enum lk_pi_state st, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Marks every not-yet-judged item of the batch with the same verdict. */
+void lk_push_fail_all(struct lk_push_item **it, size_t n, enum lk_pi_state st, const char *code, const char *msg);
+/* A paced, counted GET for follow-up calls (AliExpress tasks); an exit code as lk_http_request. */
+int lk_push_get(struct lk_push_ctx *c, const char *url, struct lk_http_resp *resp);
+/* The common verdict for statuses the adapters treat alike (401/403, 5xx, 429); -1 when not one. */
+int lk_push_common_status(long status, struct lk_push_item **it, size_t n, const struct lk_http_resp *resp,
+    char *msg, size_t msglen);
+
+/* --- file channels (pushfile.c) --- */
+/* Writes the channel's whole output file atomically: every wanted item. 0, or -1 with errno/msg. */
+int lk_push_file_yml(const struct lk_channel *ch, const struct lk_catalog *cat,
+    const struct lk_push_want *w, size_t n, time_t now, char *err, size_t errlen);
+int lk_push_file_ndjson(const struct lk_channel *ch,
+    const struct lk_push_want *w, size_t n, time_t now, char *err, size_t errlen);
+
+#endif

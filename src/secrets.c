@@ -1,0 +1,218 @@
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "secrets.h"
+#include "util.h"
+
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static char *
+read_secret_file(const char *path, const char *key, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "rb");
+	char buf[8192];
+	size_t n;
+	char *out = NULL;
+	json_t *doc, *v;
+
+	if (fp == NULL) {
+		snprintf(err, errlen, "credentials file '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	if (key == NULL) {
+		out = lk_xstrdup(trim(buf));
+	} else {
+		doc = json_loads(buf, 0, NULL);
+		v = json_object_get(doc, key);
+		if (json_is_string(v))
+			out = lk_xstrdup(json_string_value(v));
+		else
+			snprintf(err, errlen, "credentials file '%s': no string member '%s'",
+			    path, key);
+		json_decref(doc);
+	}
+	memset(buf, 0, sizeof buf);
+	if (out && *out == '\0') {
+		snprintf(err, errlen, "credentials file '%s': empty secret", path);
+		lk_secret_free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+char *
+lk_cred_get(const struct lk_cred *c, char *err, size_t errlen)
+{
+	const char *v;
+
+	err[0] = '\0';
+	if (c->env) {
+		v = getenv(c->env);
+		if (v == NULL || *v == '\0') {
+			snprintf(err, errlen, "environment variable %s is not set", c->env);
+			return NULL;
+		}
+		return lk_xstrdup(v);
+	}
+	if (c->file)
+		return read_secret_file(c->file, c->key, err, errlen);
+	snprintf(err, errlen, "no credentials configured");
+	return NULL;
+}
+
+char *
+lk_cred_client_id(const struct lk_cred *c)
+{
+	const char *v;
+
+	if (c->client_id)
+		return lk_xstrdup(c->client_id);
+	if (c->client_id_env && (v = getenv(c->client_id_env)) != NULL && *v)
+		return lk_xstrdup(v);
+	return NULL;
+}
+
+void
+lk_secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	memset(s, 0, strlen(s));
+	free(s);
+}
+
+/* Keys whose literal value is a secret. */
+static int
+secret_key(const char *key)
+{
+	static const char *const words[] = {
+		"token", "api_key", "apikey", "api-key", "password", "passwd",
+		"secret", "client_secret", "authorization", NULL
+	};
+	size_t i;
+
+	for (i = 0; words[i]; i++)
+		if (strcasecmp(key, words[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A JWT: three base64url parts, the first starting with "eyJ". */
+static int
+looks_jwt(const char *v)
+{
+	const char *p;
+	int dots = 0;
+
+	if (strncmp(v, "eyJ", 3) != 0)
+		return 0;
+	for (p = v; *p; p++) {
+		if (*p == '.')
+			dots++;
+		else if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '=')
+			return 0;
+	}
+	return dots == 2 && strlen(v) > 30;
+}
+
+/* A long run of mixed letters and digits, such as an API key or a GUID token. */
+static int
+looks_random(const char *v)
+{
+	size_t n = strlen(v), alpha = 0, digit = 0, i;
+
+	if (n < 24 || strchr(v, ' ') || strchr(v, '/') || strchr(v, '.'))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (isalpha((unsigned char)v[i]))
+			alpha++;
+		else if (isdigit((unsigned char)v[i]))
+			digit++;
+		else if (v[i] != '-' && v[i] != '_')
+			return 0;
+	}
+	return alpha >= 6 && digit >= 6;
+}
+
+int
+lk_looks_secret(const char *key, const char *value, const char **why)
+{
+	if (value == NULL || *value == '\0')
+		return 0;
+	if (key && secret_key(key)) {
+		*why = "a literal secret; name an environment variable "
+		    "(\"credentials\": {\"env\": \"NAME\"}) instead";
+		return 1;
+	}
+	if (looks_jwt(value)) {
+		*why = "looks like a token (JWT); keep tokens in the environment "
+		    "or a credentials file outside the repository";
+		return 1;
+	}
+	if (looks_random(value)) {
+		*why = "looks like an API key; keep keys in the environment "
+		    "or a credentials file outside the repository";
+		return 1;
+	}
+	return 0;
+}
+
+static size_t
+walk(const json_t *v, const char *key, char *path, size_t plen, size_t cap,
+    void (*cb)(const char *, const char *, void *), void *arg)
+{
+	const char *k, *why;
+	json_t *child;
+	size_t i, n = 0;
+	int w;
+
+	if (json_is_string(v)) {
+		if (lk_looks_secret(key, json_string_value(v), &why)) {
+			cb(path, why, arg);
+			return 1;
+		}
+		return 0;
+	}
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, child) {
+			w = snprintf(path + plen, cap - plen, "%s%s", plen ? "." : "", k);
+			n += walk(child, k, path, plen + (size_t)(w > 0 ? w : 0) < cap ?
+			    plen + (size_t)w : plen, cap, cb, arg);
+			path[plen] = '\0';
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, child) {
+			w = snprintf(path + plen, cap - plen, "[%zu]", i);
+			n += walk(child, key, path, plen + (size_t)(w > 0 ? w : 0) < cap ?
+			    plen + (size_t)w : plen, cap, cb, arg);
+			path[plen] = '\0';
+		}
+	}
+	return n;
+}
+
+size_t
+lk_json_find_secrets(const json_t *doc, void (*cb)(const char *, const char *, void *), void *arg)
+{
+	char path[512] = "";
+
+	return walk(doc, NULL, path, 0, sizeof path, cb, arg);
+}
