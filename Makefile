@@ -28,7 +28,7 @@ CORE_OBJ = src/err.o src/util.o src/ndjson.o src/atomic.o src/lock.o \
 PARSE_OBJ =
 ALLOC_OBJ =
 RESERVE_OBJ = src/reserve.o src/reserve-io.o src/reserve-status.o
-NET_OBJ = src/http.o
+NET_OBJ = src/http.o src/fetch.o src/mime.o src/mpread.o
 PUSH_OBJ =
 SYNC_OBJ =
 LIB_OBJ = $(CORE_OBJ) $(PARSE_OBJ) $(ALLOC_OBJ) $(RESERVE_OBJ) $(NET_OBJ) \
@@ -38,14 +38,13 @@ CORE_CMDS = cmd/lk-state
 PARSE_CMDS =
 ALLOC_CMDS =
 RESERVE_CMDS = cmd/lk-reserve
-NET_CMDS =
+NET_CMDS = cmd/lk-fetch
 PUSH_CMDS =
 SYNC_CMDS =
 CMDS = $(CORE_CMDS) $(PARSE_CMDS) $(ALLOC_CMDS) $(RESERVE_CMDS) \
 	$(NET_CMDS) $(PUSH_CMDS) $(SYNC_CMDS)
 
-CORE_UNIT = tests/unit/u-ndjson tests/unit/u-atomic tests/unit/u-lock \
-	tests/unit/u-state tests/unit/u-util
+CORE_UNIT = tests/unit/u-ndjson tests/unit/u-atomic tests/unit/u-lock
 PARSE_UNIT =
 ALLOC_UNIT =
 RESERVE_UNIT = tests/unit/u-reserve
@@ -73,7 +72,7 @@ $(LIB_OBJ): $(HDRS)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(CMDS) $(UNIT): liblk.a $(HDRS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $@.c $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/lib -o $@ $@.c $(LIBS)
 
 tests/lib/inject.so: tests/lib/inject.c
 	$(CC) -O2 -g -Wall -Wextra -shared -fPIC -o $@ tests/lib/inject.c -ldl

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +38,54 @@ lk_fsync_dir_of(const char *path)
 	return rc;
 }
 
+/*
+ * The temporary file is written through write(2) itself rather than
+ * stdio's internal calls, so a failure injected on write (tests) or a
+ * short write is seen and reported like any other.
+ */
+static ssize_t
+cookie_write(void *cookie, const char *buf, size_t n)
+{
+	int fd = *(int *)cookie;
+	size_t done = 0;
+	ssize_t w;
+
+	while (done < n) {
+		w = write(fd, buf + done, n - done);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return done ? (ssize_t)done : -1;
+		}
+		done += (size_t)w;
+	}
+	return (ssize_t)done;
+}
+
+static int
+cookie_close(void *cookie)
+{
+	int fd = *(int *)cookie, rc;
+
+	free(cookie);
+	rc = close(fd);
+	return rc;
+}
+
+static FILE *
+open_fd(int fd)
+{
+	cookie_io_functions_t io = { NULL, cookie_write, NULL, cookie_close };
+	int *cookie = lk_xmalloc(sizeof *cookie);
+	FILE *fp;
+
+	*cookie = fd;
+	fp = fopencookie(cookie, "w", io);
+	if (fp == NULL)
+		free(cookie);
+	return fp;
+}
+
 int
 lk_atomic_open(struct lk_atomic *a, const char *path)
 {
@@ -48,7 +97,8 @@ lk_atomic_open(struct lk_atomic *a, const char *path)
 	if (fd < 0)
 		goto fail;
 	fchmod(fd, 0644);
-	a->fp = fdopen(fd, "w");
+	a->fd = fd;
+	a->fp = open_fd(fd);
 	if (a->fp == NULL) {
 		int saved = errno;
 
@@ -94,7 +144,7 @@ lk_atomic_commit(struct lk_atomic *a)
 
 	if (fflush(a->fp) != 0 || ferror(a->fp))
 		goto fail;
-	if (want_fsync() && fsync(fileno(a->fp)) == -1)
+	if (want_fsync() && fsync(a->fd) == -1)
 		goto fail;
 	if (fclose(a->fp) != 0) {
 		a->fp = NULL;

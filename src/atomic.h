@@ -19,6 +19,7 @@ struct lk_atomic {
 	char *path;
 	char *tmp;
 	FILE *fp;
+	int fd;             /* a->fp's descriptor, for fsync */
 };
 
 int lk_atomic_open(struct lk_atomic *a, const char *path);

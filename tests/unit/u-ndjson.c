@@ -1,0 +1,160 @@
+/* NDJSON reader and writer: the edge cases of lk-records(5). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "ndjson.h"
+#include "tap.h"
+#include "util.h"
+
+static char tmpl[] = "/tmp/u-ndjson.XXXXXX";
+
+static const char *
+write_file(const char *data, size_t len)
+{
+	FILE *fp;
+
+	strcpy(tmpl + strlen(tmpl) - 6, "XXXXXX");
+	close(mkstemp(tmpl));
+	fp = fopen(tmpl, "wb");
+	fwrite(data, 1, len, fp);
+	fclose(fp);
+	return tmpl;
+}
+
+/* Reads all records of data; returns the count and sets *bad. */
+static int
+count(const char *data, size_t len, size_t max_line, unsigned long *bad, unsigned long *lastline)
+{
+	struct lk_reader r;
+	json_t *v;
+	int n = 0;
+
+	lk_reader_open(&r, write_file(data, len), max_line, 0);
+	while ((v = lk_reader_next(&r)) != NULL) {
+		n++;
+		json_decref(v);
+	}
+	*bad = r.nbad;
+	*lastline = r.line;
+	lk_reader_close(&r);
+	unlink(tmpl);
+	return n;
+}
+
+#define DATA(s) s, sizeof(s) - 1
+
+static void
+test_reader(void)
+{
+	unsigned long bad, line;
+	char *big;
+	size_t i;
+
+	is_int(count(DATA("{\"type\":\"stock\",\"qty\":1}\n{\"type\":\"stock\"}\n"), 0, &bad, &line), 2,
+	    "two plain records");
+	is_int(count(DATA("{\"type\":\"a\"}\r\n{\"type\":\"b\"}\r\n"), 0, &bad, &line), 2, "CRLF endings");
+	is_int(bad, 0, "CRLF is not an error");
+	is_int(count(DATA("{\"type\":\"a\"}\n{\"type\":\"b\"}"), 0, &bad, &line), 2,
+	    "last line without a newline");
+	is_int(count(DATA("{\"type\":\"a\",\"sku\":1,\"sku\":2}\n{\"type\":\"b\"}\n"), 0, &bad, &line), 1,
+	    "duplicate key rejected");
+	is_int(bad, 1, "duplicate key counted as bad");
+	is_int(count(DATA("[1,2]\n\"x\"\n{\"type\":\"ok\"}\n"), 0, &bad, &line), 1, "non-objects rejected");
+	is_int(bad, 2, "both non-objects reported");
+	is_int(count(DATA("{\"type\":\"a\",\"n\":\"\xff\xfe\"}\n{\"type\":\"b\"}\n"), 0, &bad, &line), 1,
+	    "invalid UTF-8 rejected");
+	is_int(count(DATA("{\"qty\":1}\n"), 0, &bad, &line), 0, "record without type rejected");
+	is_int(count(DATA("\n\n{\"type\":\"a\"}\n\n"), 0, &bad, &line), 1, "blank lines skipped");
+	is_int(line, 4, "line numbers count blank lines");
+
+	big = lk_xmalloc(300);
+	memcpy(big, "{\"type\":\"x\",\"s\":\"", 17);
+	for (i = 17; i < 250; i++)
+		big[i] = 'a';
+	memcpy(big + 250, "\"}\n{\"type\":\"y\"}\n", 16);
+	is_int(count(big, 266, 100, &bad, &line), 1, "line over the limit skipped, next one read");
+	is_int(bad, 1, "over-long line reported once");
+	is_int(line, 2, "over-long line still counts as a line");
+	free(big);
+}
+
+static void
+test_strict(void)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct lk_reader r;
+		json_t *v;
+
+		freopen("/dev/null", "w", stderr);
+		lk_reader_open(&r, write_file(DATA("{\"type\":\"a\"}\nnope\n")), 0, 1);
+		while ((v = lk_reader_next(&r)) != NULL)
+			json_decref(v);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	unlink(tmpl);
+	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 65, "--strict: a bad line exits 65");
+}
+
+static void
+test_writer(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	json_t *rec;
+
+	lk_emit_fp = mem;
+	lk_emit_begin("stock");
+	lk_emit_str("sku", "A\"1\n");
+	lk_emit_int("qty", 5);
+	lk_emit_str("name", "\xd0\x9c\xd1\x8f\xd1\x87 \xff");
+	lk_emit_end();
+	rec = json_pack("{s:i,s:s,s:s}", "qty", 2, "type", "alloc", "sku", "B");
+	lk_emit_record(rec);
+	json_decref(rec);
+	fclose(mem);
+	lk_emit_fp = NULL;
+	is_str(buf, "{\"type\":\"stock\",\"sku\":\"A\\\"1\\n\",\"qty\":5,\"name\":\"\xd0\x9c\xd1\x8f\xd1\x87 \xef\xbf\xbd\"}\n"
+	    "{\"type\":\"alloc\",\"qty\":2,\"sku\":\"B\"}\n",
+	    "compact, type first, escaped, invalid UTF-8 replaced");
+	free(buf);
+}
+
+static void
+test_write_error(void)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		freopen("/dev/null", "w", stderr);
+		lk_emit_fp = fopen("/dev/full", "w");
+		setvbuf(lk_emit_fp, NULL, _IONBF, 0);
+		lk_emit_begin("stock");
+		lk_emit_end();
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 74, "a full disk on output exits 74");
+}
+
+int
+main(void)
+{
+	test_reader();
+	test_strict();
+	test_writer();
+	test_write_error();
+	return tap_done();
+}
