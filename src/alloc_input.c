@@ -1,0 +1,376 @@
+/*
+ * alloc_input.c - reading lk-alloc's input records.
+ *
+ * Most of the input is stock records, millions of them, and jansson
+ * builds a tree per line.  So a line that is a flat object of plain
+ * strings and integers is parsed in place (lk_alloc_flat_parse); every
+ * other line, and every line the fast path is not sure of, goes to
+ * jansson, which accepts it or reports it with its line.  Both paths end
+ * in the same calls, so the output cannot depend on the path:
+ * LK_TEST_NO_FASTPATH=1 turns the fast path off and the tests compare.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_int.h"
+#include "err.h"
+#include "exit.h"
+
+static int
+ws(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t
+utf8_len(const unsigned char *s, size_t avail)
+{
+	size_t n, i;
+	unsigned c;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (n > avail)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* A string without escapes from just after its opening quote; end at the quote. */
+static const char *
+plain_string(const char *p, const char *end)
+{
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+		size_t n;
+
+		if (c == '"')
+			return p;
+		if (c == '\\' || c < 0x20)
+			return NULL;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if ((n = utf8_len((const unsigned char *)p, (size_t)(end - p))) == 0)
+			return NULL;
+		p += n;
+	}
+	return NULL;
+}
+
+int
+lk_alloc_flat_parse(const char *s, size_t len, struct lk_flat *f, int maxf)
+{
+	const char *p = s, *end = s + len, *q;
+	int n = 0, i;
+
+	while (p < end && ws(*p))
+		p++;
+	if (p == end || *p++ != '{')
+		return -1;
+	while (p < end && ws(*p))
+		p++;
+	if (p < end && *p == '}') {
+		p++;
+		goto done;
+	}
+	for (;;) {
+		if (n == maxf || p == end || *p++ != '"' || (q = plain_string(p, end)) == NULL)
+			return -1;
+		f[n].k = p;
+		f[n].klen = (size_t)(q - p);
+		for (p = q + 1; p < end && ws(*p); p++)
+			;
+		if (p == end || *p++ != ':')
+			return -1;
+		while (p < end && ws(*p))
+			p++;
+		if (p < end && *p == '"') {
+			if ((q = plain_string(++p, end)) == NULL)
+				return -1;
+			f[n].str = 1;
+			f[n].v = p;
+			f[n].vlen = (size_t)(q - p);
+			p = q + 1;
+		} else {
+			/* A plain integer >= 0 of at most 18 digits: it fits. */
+			for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+				;
+			if (q == p || q - p > 18 || (*p == '0' && q - p > 1) ||
+			    (q < end && (*q == '.' || *q == 'e' || *q == 'E')))
+				return -1;
+			f[n].str = 0;
+			f[n].v = p;
+			f[n].vlen = (size_t)(q - p);
+			p = q;
+		}
+		for (i = 0; i < n; i++)   /* duplicates: jansson reports them */
+			if (f[i].klen == f[n].klen && memcmp(f[i].k, f[n].k, f[n].klen) == 0)
+				return -1;
+		n++;
+		while (p < end && ws(*p))
+			p++;
+		if (p < end && *p == ',') {
+			for (p++; p < end && ws(*p); p++)
+				;
+			continue;
+		}
+		if (p < end && *p == '}') {
+			p++;
+			break;
+		}
+		return -1;
+	}
+done:
+	while (p < end && ws(*p))
+		p++;
+	return p == end ? n : -1;
+}
+
+const struct lk_flat *
+lk_alloc_flat_get(const struct lk_flat *f, int n, const char *key)
+{
+	size_t kl = strlen(key);
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (f[i].klen == kl && memcmp(f[i].k, key, kl) == 0)
+			return &f[i];
+	return NULL;
+}
+
+static long long
+flat_int(const struct lk_flat *v)
+{
+	long long x = 0;
+	size_t i;
+
+	for (i = 0; i < v->vlen; i++)
+		x = x * 10 + (v->v[i] - '0');
+	return x;
+}
+
+/* A well-formed stock record through the fast path; 0 when it is not one. */
+static int
+fast_stock(struct lk_alloc *a, const char *s, size_t n)
+{
+	struct lk_flat f[16];
+	const struct lk_flat *t, *sku, *src, *qty, *loc;
+	int nf = lk_alloc_flat_parse(s, n, f, 16);
+
+	if (nf < 0)
+		return 0;
+	t = lk_alloc_flat_get(f, nf, "type");
+	if (t == NULL || !t->str || t->vlen != 5 || memcmp(t->v, "stock", 5) != 0)
+		return 0;
+	sku = lk_alloc_flat_get(f, nf, "sku");
+	src = lk_alloc_flat_get(f, nf, "source");
+	qty = lk_alloc_flat_get(f, nf, "qty");
+	loc = lk_alloc_flat_get(f, nf, "location");
+	if (!sku || !sku->str || sku->vlen == 0 || !src || !src->str || src->vlen == 0 ||
+	    !qty || qty->str || (loc && !loc->str))
+		return 0;
+	lk_alloc_stock(a, sku->v, sku->vlen, src->v, src->vlen, loc ? loc->v : NULL,
+	    loc ? loc->vlen : 0, flat_int(qty));
+	return 1;
+}
+
+static const char *
+nonempty(const json_t *rec, const char *key)
+{
+	const char *v = lk_rec_str(rec, key);
+
+	return v && *v ? v : NULL;
+}
+
+static void
+slow_stock(struct lk_alloc *a, struct lk_reader *r, const json_t *rec)
+{
+	const char *sku = nonempty(rec, "sku"), *src = nonempty(rec, "source");
+	const json_t *loc = json_object_get(rec, "location");
+	long long qty;
+
+	if (sku == NULL || src == NULL) {
+		lk_reader_bad(r, "stock record without a non-empty string '%s'", sku ? "source" : "sku");
+		return;
+	}
+	if (lk_rec_qty(rec, "qty", &qty) < 0) {
+		lk_reader_bad(r, "stock record '%s': 'qty' is not an integer >= 0", sku);
+		return;
+	}
+	if (loc && !json_is_string(loc)) {
+		lk_reader_bad(r, "stock record '%s': 'location' is not a string", sku);
+		return;
+	}
+	lk_alloc_stock(a, sku, json_string_length(json_object_get(rec, "sku")), src,
+	    strlen(src), loc ? json_string_value(loc) : NULL,
+	    loc ? json_string_length(loc) : 0, qty);
+}
+
+static void
+slow_source(struct lk_alloc *a, struct lk_reader *r, const json_t *rec)
+{
+	const char *src = nonempty(rec, "source"), *st = lk_rec_str(rec, "status");
+	const json_t *n = json_object_get(rec, "records");
+	long long records = -1;
+
+	if (src == NULL) {
+		lk_reader_bad(r, "source record without a non-empty string 'source'");
+		return;
+	}
+	if (st == NULL || (strcmp(st, "complete") != 0 && strcmp(st, "failed") != 0)) {
+		lk_reader_bad(r, "source record '%s': 'status' is not \"complete\" or \"failed\"", src);
+		return;
+	}
+	if (n && lk_rec_qty(rec, "records", &records) < 0) {
+		lk_reader_bad(r, "source record '%s': 'records' is not an integer >= 0", src);
+		return;
+	}
+	lk_alloc_source(a, src, strcmp(st, "complete") == 0, records);
+}
+
+static void
+slow_reserve(struct lk_alloc *a, struct lk_reader *r, const json_t *rec)
+{
+	const char *sku = nonempty(rec, "sku");
+	long long qty;
+
+	if (sku == NULL) {
+		lk_reader_bad(r, "reserve record without a non-empty string 'sku'");
+		return;
+	}
+	if (lk_rec_qty(rec, "qty", &qty) < 0) {
+		lk_reader_bad(r, "reserve record '%s': 'qty' is not an integer >= 0", sku);
+		return;
+	}
+	lk_alloc_reserve(a, sku, strlen(sku), qty);
+}
+
+static void
+slow_line(struct lk_alloc *a, struct lk_reader *r, const char *s, size_t n, int pass)
+{
+	json_error_t e;
+	json_t *v = json_loadb(s, n, JSON_REJECT_DUPLICATES, &e);
+	const char *type;
+
+	if (v == NULL) {
+		lk_reader_bad(r, "%s", e.text);
+		return;
+	}
+	if (!json_is_object(v) || (type = lk_rec_type(v)) == NULL) {
+		lk_reader_bad(r, json_is_object(v) ? "record has no string field 'type'" :
+		    "record is not a JSON object");
+		json_decref(v);
+		return;
+	}
+	r->nrec++;
+	if (strcmp(type, "stock") == 0)
+		slow_stock(a, r, v);
+	else if (strcmp(type, "source") == 0)
+		slow_source(a, r, v);
+	else if (strcmp(type, "reserve") == 0)
+		slow_reserve(a, r, v);
+	else if (pass)
+		lk_emit_record(v);
+	json_decref(v);
+}
+
+/* The reader's buffer, refilled; the same framing as lk_reader_next(). */
+static void
+fill(struct lk_reader *r)
+{
+	size_t n;
+
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->end == r->cap) {
+		r->cap *= 2;
+		r->buf = lk_xrealloc(r->buf, r->cap);
+	}
+	n = fread(r->buf + r->end, 1, r->cap - r->end, r->fp);
+	r->end += n;
+	if (n == 0) {
+		if (ferror(r->fp))
+			lk_die(LK_EX_IOERR, "%s: read error:", r->name);
+		r->eof = 1;
+	}
+}
+
+static int
+next_line(struct lk_reader *r, char **line, size_t *len)
+{
+	int skipping = 0;
+	char *nl;
+
+	for (;;) {
+		nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		if (nl != NULL || (r->eof && r->end > r->start)) {
+			size_t n = nl ? (size_t)(nl - (r->buf + r->start)) : r->end - r->start;
+			char *s = r->buf + r->start;
+
+			r->start += n + (nl != NULL);
+			if (skipping) {
+				skipping = 0;
+				continue;
+			}
+			r->line++;
+			if (n > 0 && s[n - 1] == '\r')
+				n--;
+			*line = s;
+			*len = n;
+			return 1;
+		}
+		if (r->eof)
+			return 0;
+		if (r->end - r->start > r->max_line) {
+			if (!skipping) {
+				r->line++;
+				lk_reader_bad(r, "line longer than %zu bytes", r->max_line);
+				skipping = 1;
+			}
+			r->start = r->end;
+		}
+		fill(r);
+	}
+}
+
+void
+lk_alloc_read(struct lk_alloc *a, struct lk_reader *r, int pass)
+{
+	const char *nf = getenv("LK_TEST_NO_FASTPATH");
+	int fast = !(nf && strcmp(nf, "1") == 0);
+	char *s;
+	size_t n;
+
+	while (next_line(r, &s, &n)) {
+		if (n == 0)
+			continue;
+		if (n > r->max_line) {
+			lk_reader_bad(r, "line longer than %zu bytes", r->max_line);
+			continue;
+		}
+		if (fast && fast_stock(a, s, n)) {
+			r->nrec++;
+			continue;
+		}
+		slow_line(a, r, s, n, pass);
+	}
+}
