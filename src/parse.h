@@ -166,6 +166,25 @@ void lk_input_open_mem(struct lk_input *in, const void *buf, size_t len);
 long lk_input_read(struct lk_input *in, void *buf, size_t n);
 void lk_input_close(struct lk_input *in);
 
+/* --- the commands (parsecli.c): after getopt --- */
+#include "state.h"
+
+struct lk_parse_cli {
+	struct lk_parse_opts opts;
+	unsigned char set[LK_OPT_NBITS];   /* given on the command line */
+	const char *source;     /* --source NAME: name and sources/NAME.json */
+	const char *name;       /* --name NAME: just the name */
+	const char *state_dir;  /* -C */
+	const char *file;       /* NULL or "-": stdin */
+	struct lk_config cfg;
+	int have_cfg;
+};
+
+/* With --source, fills unset options from sources/NAME.json (exits 66/78). */
+void lk_parse_cli_config(struct lk_parse_cli *c, const char *kind);
+/* Opens the input, parses, warns, emits the sentinel; returns the exit status. */
+int lk_parse_cli_run(struct lk_parse_cli *c, int (*parse)(struct lk_parse *, struct lk_input *));
+
 /* The parsers: 0 when the input was read to its end, -1 when failed. */
 int lk_yml_parse(struct lk_parse *p, struct lk_input *in);
 int lk_cml_parse(struct lk_parse *p, struct lk_input *in);
