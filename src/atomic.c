@@ -1,7 +1,9 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <sys/stat.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,10 +88,40 @@ open_fd(int fd)
 	return fp;
 }
 
+/*
+ * Removes "PATH.tmp.*" files a killed writer left behind.  Safe because
+ * state files are written only by the holder of the state lock.
+ */
+static void
+remove_stale(const char *path)
+{
+	char *copy = lk_xstrdup(path), *copy2 = lk_xstrdup(path);
+	const char *dir = dirname(copy), *base = basename(copy2);
+	char *prefix = lk_xasprintf("%s.tmp.", base), *victim;
+	size_t plen = strlen(prefix);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) != 0 || strlen(de->d_name) != plen + 6)
+			continue;
+		victim = lk_path_join(dir, de->d_name);
+		unlink(victim);
+		free(victim);
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+	free(copy);
+	free(copy2);
+}
+
 int
 lk_atomic_open(struct lk_atomic *a, const char *path)
 {
 	int fd;
+
+	remove_stale(path);
 
 	a->path = lk_xstrdup(path);
 	a->tmp = lk_xasprintf("%s.tmp.XXXXXX", path);

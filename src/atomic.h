@@ -6,7 +6,9 @@
  * a->fp; lk_atomic_commit() flushes, fsyncs, closes, renames over PATH and
  * fsyncs the folder.  On any failure the temporary file is removed, PATH
  * keeps its old content, and -1 is returned with errno set.
- * lk_atomic_abort() drops the temporary file.  LK_FSYNC=0 skips the fsyncs
+ * lk_atomic_abort() drops the temporary file.  A temporary file that a
+ * killed writer left beside PATH is removed by the next lk_atomic_open()
+ * of PATH (writers hold the state lock, so no other writer owns it).  LK_FSYNC=0 skips the fsyncs
  * (tests only).
  */
 #ifndef LK_ATOMIC_H
