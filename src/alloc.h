@@ -48,6 +48,15 @@ void lk_alloc_stock(struct lk_alloc *a, const char *sku, size_t skulen,
 void lk_alloc_source(struct lk_alloc *a, const char *src, int complete, long long records);
 void lk_alloc_reserve(struct lk_alloc *a, const char *sku, size_t skulen, long long qty);
 
+/*
+ * Reads every record of r into the na engines (--compare feeds two);
+ * records of other types are written to stdout when pass_through.  Bad
+ * records are reported through lk_reader_bad() (r->nbad, --strict).
+ * r must come from lk_reader_open().
+ */
+struct lk_reader;
+void lk_alloc_read(struct lk_alloc *const *a, size_t na, struct lk_reader *r, int pass_through);
+
 /* Prints the one warning about dropped skus and unknown sources, if any. */
 void lk_alloc_warn_dropped(const struct lk_alloc *a);
 

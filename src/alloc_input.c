@@ -167,7 +167,7 @@ flat_int(const struct lk_flat *v)
 
 /* A well-formed stock record through the fast path; 0 when it is not one. */
 static int
-fast_stock(struct lk_alloc *a, const char *s, size_t n)
+fast_stock(struct lk_alloc *const *a, size_t na, const char *s, size_t n)
 {
 	struct lk_flat f[16];
 	const struct lk_flat *t, *sku, *src, *qty, *loc;
@@ -185,8 +185,9 @@ fast_stock(struct lk_alloc *a, const char *s, size_t n)
 	if (!sku || !sku->str || sku->vlen == 0 || !src || !src->str || src->vlen == 0 ||
 	    !qty || qty->str || (loc && !loc->str))
 		return 0;
-	lk_alloc_stock(a, sku->v, sku->vlen, src->v, src->vlen, loc ? loc->v : NULL,
-	    loc ? loc->vlen : 0, flat_int(qty));
+	while (na-- > 0)
+		lk_alloc_stock(a[na], sku->v, sku->vlen, src->v, src->vlen, loc ? loc->v : NULL,
+		    loc ? loc->vlen : 0, flat_int(qty));
 	return 1;
 }
 
@@ -199,7 +200,7 @@ nonempty(const json_t *rec, const char *key)
 }
 
 static void
-slow_stock(struct lk_alloc *a, struct lk_reader *r, const json_t *rec)
+slow_stock(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const json_t *rec)
 {
 	const char *sku = nonempty(rec, "sku"), *src = nonempty(rec, "source");
 	const json_t *loc = json_object_get(rec, "location");
@@ -217,13 +218,14 @@ slow_stock(struct lk_alloc *a, struct lk_reader *r, const json_t *rec)
 		lk_reader_bad(r, "stock record '%s': 'location' is not a string", sku);
 		return;
 	}
-	lk_alloc_stock(a, sku, json_string_length(json_object_get(rec, "sku")), src,
-	    strlen(src), loc ? json_string_value(loc) : NULL,
-	    loc ? json_string_length(loc) : 0, qty);
+	while (na-- > 0)
+		lk_alloc_stock(a[na], sku, json_string_length(json_object_get(rec, "sku")), src,
+		    strlen(src), loc ? json_string_value(loc) : NULL,
+		    loc ? json_string_length(loc) : 0, qty);
 }
 
 static void
-slow_source(struct lk_alloc *a, struct lk_reader *r, const json_t *rec)
+slow_source(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const json_t *rec)
 {
 	const char *src = nonempty(rec, "source"), *st = lk_rec_str(rec, "status");
 	const json_t *n = json_object_get(rec, "records");
@@ -241,11 +243,12 @@ slow_source(struct lk_alloc *a, struct lk_reader *r, const json_t *rec)
 		lk_reader_bad(r, "source record '%s': 'records' is not an integer >= 0", src);
 		return;
 	}
-	lk_alloc_source(a, src, strcmp(st, "complete") == 0, records);
+	while (na-- > 0)
+		lk_alloc_source(a[na], src, strcmp(st, "complete") == 0, records);
 }
 
 static void
-slow_reserve(struct lk_alloc *a, struct lk_reader *r, const json_t *rec)
+slow_reserve(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const json_t *rec)
 {
 	const char *sku = nonempty(rec, "sku");
 	long long qty;
@@ -258,11 +261,13 @@ slow_reserve(struct lk_alloc *a, struct lk_reader *r, const json_t *rec)
 		lk_reader_bad(r, "reserve record '%s': 'qty' is not an integer >= 0", sku);
 		return;
 	}
-	lk_alloc_reserve(a, sku, strlen(sku), qty);
+	while (na-- > 0)
+		lk_alloc_reserve(a[na], sku, strlen(sku), qty);
 }
 
 static void
-slow_line(struct lk_alloc *a, struct lk_reader *r, const char *s, size_t n, int pass)
+slow_line(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const char *s, size_t n,
+    int pass)
 {
 	json_error_t e;
 	json_t *v = json_loadb(s, n, JSON_REJECT_DUPLICATES, &e);
@@ -280,11 +285,11 @@ slow_line(struct lk_alloc *a, struct lk_reader *r, const char *s, size_t n, int 
 	}
 	r->nrec++;
 	if (strcmp(type, "stock") == 0)
-		slow_stock(a, r, v);
+		slow_stock(a, na, r, v);
 	else if (strcmp(type, "source") == 0)
-		slow_source(a, r, v);
+		slow_source(a, na, r, v);
 	else if (strcmp(type, "reserve") == 0)
-		slow_reserve(a, r, v);
+		slow_reserve(a, na, r, v);
 	else if (pass)
 		lk_emit_record(v);
 	json_decref(v);
@@ -353,7 +358,7 @@ next_line(struct lk_reader *r, char **line, size_t *len)
 }
 
 void
-lk_alloc_read(struct lk_alloc *a, struct lk_reader *r, int pass)
+lk_alloc_read(struct lk_alloc *const *a, size_t na, struct lk_reader *r, int pass)
 {
 	const char *nf = getenv("LK_TEST_NO_FASTPATH");
 	int fast = !(nf && strcmp(nf, "1") == 0);
@@ -367,10 +372,10 @@ lk_alloc_read(struct lk_alloc *a, struct lk_reader *r, int pass)
 			lk_reader_bad(r, "line longer than %zu bytes", r->max_line);
 			continue;
 		}
-		if (fast && fast_stock(a, s, n)) {
+		if (fast && fast_stock(a, na, s, n)) {
 			r->nrec++;
 			continue;
 		}
-		slow_line(a, r, s, n, pass);
+		slow_line(a, na, r, s, n, pass);
 	}
 }
