@@ -227,21 +227,32 @@ key_hash(const char *sku, const char *loc)
 	return h ? h : 1;
 }
 
+/*
+ * Doubles the table in place: realloc() of a large block is mremap(), so
+ * the old and the new table never both take memory.  Then every entry is
+ * taken out and put back until none moves: at that fixed point each entry
+ * sits at the first free slot from its home, which is what lookups need.
+ */
 static void
 keyset_grow(struct lk_keyset *k)
 {
-	size_t ncap = k->cap ? k->cap * 2 : 1024, i, j;
-	uint64_t *ns = lk_xcalloc(ncap, sizeof *ns);
+	size_t ncap = k->cap ? k->cap * 2 : 1024, i, j, moved;
+	uint64_t *t, h;
 
-	for (i = 0; i < k->cap; i++) {
-		if (k->slots[i] == 0)
-			continue;
-		for (j = k->slots[i] & (ncap - 1); ns[j]; j = (j + 1) & (ncap - 1))
-			;
-		ns[j] = k->slots[i];
+	t = lk_xrealloc(k->slots, ncap * sizeof *t);
+	memset(t + k->cap, 0, (ncap - k->cap) * sizeof *t);
+	for (moved = 1; moved; ) {
+		for (moved = 0, i = 0; i < ncap; i++) {
+			if ((h = t[i]) == 0)
+				continue;
+			t[i] = 0;
+			for (j = h & (ncap - 1); t[j]; j = (j + 1) & (ncap - 1))
+				;
+			t[j] = h;
+			moved += j != i;
+		}
 	}
-	free(k->slots);
-	k->slots = ns;
+	k->slots = t;
 	k->cap = ncap;
 }
 
@@ -341,6 +352,47 @@ lk_parse_qty(struct lk_parse *p, const char *str, size_t len, long long *out)
 		p->floored++;
 	}
 	*out = v;
+	return 0;
+}
+
+/* --- offers without a quantity --- */
+
+void
+lk_noqty_add(struct lk_parse *p, struct lk_noqty *q, const char *sku,
+    unsigned long line, const char *what)
+{
+	if (p->o->strict) {
+		lk_parse_bad(p, line, 0, "offer '%s' has %s", sku, what);
+		return;
+	}
+	if (q->n < LK_NOQTY_SHOWN) {
+		lk_parse_copy(q->first[q->n].sku, sizeof q->first[0].sku, sku, strlen(sku));
+		q->first[q->n].line = line;
+	}
+	q->n++;
+}
+
+int
+lk_noqty_finish(struct lk_parse *p, const struct lk_noqty *q, const char *what,
+    const char *hint)
+{
+	char msg[256];
+	unsigned long i;
+
+	if (q->n == 0)
+		return 0;
+	if (q->nqty == 0)
+		return lk_parse_fail(p, q->first[0].line, 0,
+		    "none of the %lu offers has a quantity (%s); %s", q->offers, what, hint);
+	for (i = 0; i < q->n && i < LK_NOQTY_SHOWN; i++)
+		lk_parse_bad(p, q->first[i].line, 0, "offer '%s' has no quantity (%s)",
+		    q->first[i].sku, what);
+	if (q->n > LK_NOQTY_SHOWN) {
+		p->nbad += q->n - LK_NOQTY_SHOWN;
+		snprintf(msg, sizeof msg, "%s: %lu more offers without a quantity skipped",
+		    p->o->name, q->n - LK_NOQTY_SHOWN);
+		p->report(p->report_arg, msg);
+	}
 	return 0;
 }
 

@@ -132,6 +132,25 @@ int lk_parse_fail(struct lk_parse *p, unsigned long line, unsigned long col,
  */
 int lk_parse_qty(struct lk_parse *p, const char *s, size_t len, long long *out);
 
+/*
+ * Offers without any quantity.  Kept aside (the first few) so that a feed
+ * where no offer has one fails as a whole with one message instead of
+ * completing with no records, which would zero the seller's stock.
+ */
+#define LK_NOQTY_SHOWN 10
+struct lk_noqty {
+	unsigned long n;        /* offers without a quantity */
+	unsigned long nqty;     /* offers with one */
+	unsigned long offers;
+	struct { char sku[256]; unsigned long line; } first[LK_NOQTY_SHOWN];
+};
+/* An offer without a quantity: an error now with strict, else noted. */
+void lk_noqty_add(struct lk_parse *p, struct lk_noqty *q, const char *sku,
+    unsigned long line, const char *what);
+/* At the end: fails when no offer had a quantity, else reports them; 0 or -1. */
+int lk_noqty_finish(struct lk_parse *p, const struct lk_noqty *q, const char *what,
+    const char *hint);
+
 /* The one warning: floored, negative and duplicate counts (if any). */
 void lk_parse_summary(struct lk_parse *p);
 /* Emits {"type":"source",...} with lk_emit_*. */

@@ -3,11 +3,13 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/parserInternals.h>
 #include <libxml/xmlIO.h>
 
+#include "util.h"
 #include "xmlsrc.h"
 
 #define CHUNK (64 * 1024)
@@ -108,6 +110,29 @@ refuse_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
 	return NULL;
 }
 
+/* libxml2 pulls the input in small pieces: hand them out of a big buffer. */
+static int
+on_read(void *ctx, char *buf, int len)
+{
+	struct lk_xml *x = ctx;
+	long n;
+
+	if (x->bpos == x->blen) {
+		n = lk_input_read(x->in, x->buf, CHUNK);
+		if (n < 0) {
+			lk_parse_fail(x->p, lk_xml_line(x), lk_xml_col(x), "%s", x->in->error);
+			return -1;
+		}
+		x->bpos = 0;
+		x->blen = (size_t)n;
+	}
+	if ((size_t)len > x->blen - x->bpos)
+		len = (int)(x->blen - x->bpos);
+	memcpy(buf, x->buf + x->bpos, (size_t)len);
+	x->bpos += (size_t)len;
+	return len;
+}
+
 static int
 set_encoding(struct lk_xml *x, const char *enc)
 {
@@ -137,7 +162,7 @@ lk_xml_init(struct lk_xml *x, struct lk_parse *p)
 	sax.getEntity = on_get_entity;
 	sax.getParameterEntity = on_get_entity;
 	sax.serror = on_error;
-	x->ctxt = xmlCreatePushParserCtxt(&sax, x, NULL, 0, p->o->name);
+	x->ctxt = xmlCreateIOParserCtxt(&sax, x, on_read, NULL, x, XML_CHAR_ENCODING_NONE);
 	if (x->ctxt == NULL)
 		return lk_parse_fail(p, 0, 0, "cannot create the XML parser");
 	xmlCtxtUseOptions(x->ctxt, XML_PARSE_NONET);
@@ -153,21 +178,15 @@ lk_xml_intern(struct lk_xml *x, const char *name)
 int
 lk_xml_run(struct lk_xml *x, const xmlSAXHandler *sax, struct lk_input *in)
 {
-	static char buf[CHUNK];
-	long n;
-
 	if (x->p->failed)
 		return -1;
+	x->in = in;
+	x->buf = lk_xmalloc(CHUNK);
 	x->ctxt->sax->startElementNs = sax->startElementNs;
 	x->ctxt->sax->endElementNs = sax->endElementNs;
 	x->ctxt->sax->characters = sax->characters;
 	x->ctxt->sax->cdataBlock = sax->characters;
-	do {
-		n = lk_input_read(in, buf, sizeof buf);
-		if (n < 0)
-			return lk_parse_fail(x->p, lk_xml_line(x), lk_xml_col(x), "%s", in->error);
-		xmlParseChunk(x->ctxt, buf, (int)n, n == 0);
-	} while (n > 0 && !x->p->failed && !x->ctxt->disableSAX);
+	xmlParseDocument(x->ctxt);
 	if (!x->p->failed && !x->ctxt->wellFormed)
 		lk_parse_fail(x->p, lk_xml_line(x), lk_xml_col(x), "malformed XML");
 	return x->p->failed ? -1 : 0;
@@ -181,6 +200,8 @@ lk_xml_free(struct lk_xml *x)
 			xmlFreeDoc(x->ctxt->myDoc);
 		xmlFreeParserCtxt(x->ctxt);
 	}
+	free(x->buf);
+	x->buf = NULL;
 	x->ctxt = NULL;
 }
 

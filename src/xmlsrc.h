@@ -1,8 +1,8 @@
 /*
  * xmlsrc.h - the SAX driver that lk-parse-yml and lk-parse-cml share.
  *
- * lk_xml_run() feeds the input to libxml2's push parser in 64 KiB chunks
- * and calls the element handlers of sax with x as the user data; a
+ * lk_xml_run() lets libxml2 pull the input (read 64 KiB at a time) and
+ * calls the element handlers of sax with x as the user data; a
  * parser's state starts with a struct lk_xml so the handlers can cast.
  * No tree is built: memory stays constant whatever the input size.
  *
@@ -29,6 +29,9 @@ struct lk_xml {
 	struct lk_parse *p;
 	xmlParserCtxtPtr ctxt;
 	unsigned long nwarn;    /* non-fatal libxml2 errors */
+	struct lk_input *in;
+	char *buf;              /* CHUNK bytes read ahead */
+	size_t bpos, blen;
 };
 
 /* Creates the parser; the element handlers go into sax afterwards. */

@@ -14,7 +14,6 @@
 #include "xmlsrc.h"
 
 #define MAX_OUTLETS 10000       /* per offer; more is not a real feed */
-#define NOQTY_SHOWN 10          /* offers without a quantity named one by one */
 
 enum qty_mode { Q_AUTO, Q_COUNT, Q_OUTLETS, Q_ATTR, Q_ELEMENT };
 
@@ -35,11 +34,6 @@ struct outlet {
 	unsigned long line, col;
 };
 
-struct noqty {
-	char sku[256];
-	unsigned long line;
-};
-
 struct yml {
 	struct lk_xml x;        /* first: the SAX user data */
 	enum qty_mode qmode;
@@ -56,9 +50,7 @@ struct yml {
 	unsigned long line, col;
 	struct outlet *out;
 	size_t nout, capout;
-	/* counts */
-	unsigned long offers, nqty, nnoqty;
-	struct noqty noqty[NOQTY_SHOWN];
+	struct lk_noqty nq;
 };
 
 static void
@@ -337,20 +329,21 @@ emit_outlets(struct yml *y, struct lk_stock *s, int zero)
 	}
 }
 
+/* What the mode looks for, for messages. */
 static const char *
-missing_what(const struct yml *y)
+wanted(const struct yml *y)
 {
 	switch (y->qmode) {
 	case Q_COUNT:
-		return "no <count>";
+		return "<count>";
 	case Q_OUTLETS:
-		return "no <outlets>";
+		return "<outlets>";
 	case Q_ATTR:
-		return "no quantity attribute";
+		return "a quantity attribute";
 	case Q_ELEMENT:
-		return "no quantity element";
+		return "a quantity element";
 	default:
-		return "no quantity (count, outlets, quantity or stock)";
+		return "count, outlets, quantity or stock";
 	}
 }
 
@@ -365,15 +358,7 @@ no_quantity(struct yml *y, struct lk_stock *s)
 		lk_parse_stock(y->x.p, s);
 		return;
 	}
-	if (o->strict) {
-		lk_parse_bad(y->x.p, y->line, 0, "offer '%s' has %s", s->sku, missing_what(y));
-		return;
-	}
-	if (y->nnoqty < NOQTY_SHOWN) {
-		lk_parse_copy(y->noqty[y->nnoqty].sku, sizeof y->noqty[0].sku, s->sku, strlen(s->sku));
-		y->noqty[y->nnoqty].line = y->line;
-	}
-	y->nnoqty++;
+	lk_noqty_add(y->x.p, &y->nq, s->sku, y->line, wanted(y));
 }
 
 /* Where the offer's quantity is under the mode: a slot, the outlets or an attribute. */
@@ -411,12 +396,10 @@ emit_quantity(struct yml *y, struct lk_stock *s)
 		emit_outlets(y, s, 0);
 	else if (attr != NULL)
 		emit_text(y, s, attr, y->line, y->col);
-	else
-	{
+	if (sl == NULL && !outlets && attr == NULL)
 		no_quantity(y, s);
-		return;
-	}
-	y->nqty++;
+	else
+		y->nq.nqty++;
 }
 
 static const char *
@@ -436,7 +419,7 @@ end_offer(struct yml *y)
 	struct lk_stock s;
 
 	memset(&s, 0, sizeof s);
-	y->offers++;
+	y->nq.offers++;
 	s.line = y->line;
 	s.sku = sku_of(y);
 	if (s.sku == NULL || *s.sku == '\0') {
@@ -463,28 +446,10 @@ static int
 finish(struct yml *y)
 {
 	struct lk_parse *p = y->x.p;
-	unsigned long i;
-
 	if (!y->seen_offers)
 		return lk_parse_fail(p, 0, 0, "no <offers> element: not a YML feed");
-	if (y->nnoqty == 0)
-		return 0;
-	if (y->nqty == 0)
-		return lk_parse_fail(p, y->noqty[0].line, 0, "none of the %lu offers has a quantity "
-		    "(%s); set --available-qty N to give each available offer N units",
-		    y->offers, y->qmode == Q_AUTO ? "count, outlets, quantity or stock" : missing_what(y) + 3);
-	for (i = 0; i < y->nnoqty && i < NOQTY_SHOWN; i++)
-		lk_parse_bad(p, y->noqty[i].line, 0, "offer '%s' has %s", y->noqty[i].sku,
-		    missing_what(y));
-	if (y->nnoqty > NOQTY_SHOWN) {
-		char msg[256];
-
-		p->nbad += y->nnoqty - NOQTY_SHOWN;
-		snprintf(msg, sizeof msg, "%s: %lu more offers without a quantity skipped",
-		    p->o->name, y->nnoqty - NOQTY_SHOWN);
-		p->report(p->report_arg, msg);
-	}
-	return 0;
+	return lk_noqty_finish(p, &y->nq, wanted(y),
+	    "set --available-qty N to give each available offer N units");
 }
 
 static void
