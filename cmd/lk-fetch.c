@@ -159,6 +159,13 @@ main(int argc, char **argv)
 			lk_die(LK_EX_CONFIG, "no channel '%s' (channels/%s.json)", channel, channel);
 		memset(&mo, 0, sizeof mo);
 		mo.since = since;
+		{
+			const char *ps = getenv("LK_FETCH_PAGE_SIZE");
+			long long v;
+
+			if (ps && *ps && lk_parse_ll(ps, 1, 100000, &v) == 0)
+				mo.page_size = (long)v;
+		}
 		mo.http.timeout_ms = (timeout ? timeout : c->timeout) * 1000;
 		mo.http.connect_timeout_ms = ctimeout * 1000;
 		mo.http.retries = retries == -2 ? 0 : retries == 0 ? -1 : (int)retries;
