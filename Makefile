@@ -25,23 +25,23 @@ LIBS = liblk.a $(PKG_LIBS) -lcsv -lm
 # The library: one module per concern (see each header for its contract).
 CORE_OBJ = src/err.o src/util.o src/ndjson.o src/atomic.o src/lock.o \
 	src/state.o src/config.o src/catalog.o src/csvfile.o src/secrets.o src/mp.o src/repo.o
-PARSE_OBJ = src/parse.o src/parseio.o src/parsecli.o src/xmlsrc.o src/yml.o
+PARSE_OBJ = src/parse.o src/parseio.o src/parsecli.o src/xmlsrc.o src/yml.o src/cml.o
 ALLOC_OBJ = src/alloc.o src/alloc_run.o src/alloc_input.o src/alloc_snap.o src/alloc_compare.o \
 	src/rules.o src/filter.o
 RESERVE_OBJ = src/reserve.o src/reserve-io.o src/reserve-status.o
 NET_OBJ = src/http.o src/fetch.o src/mime.o src/mpread.o
 PUSH_OBJ = src/push.o src/pushmp.o src/pushfile.o src/pushstate.o src/pace.o
-SYNC_OBJ =
+SYNC_OBJ = src/sync.o src/sync-run.o src/sync-sum.o
 LIB_OBJ = $(CORE_OBJ) $(PARSE_OBJ) $(ALLOC_OBJ) $(RESERVE_OBJ) $(NET_OBJ) \
 	$(PUSH_OBJ) $(SYNC_OBJ)
 
 CORE_CMDS = cmd/lk-state
-PARSE_CMDS = cmd/lk-parse-yml
+PARSE_CMDS = cmd/lk-parse-yml cmd/lk-parse-cml
 ALLOC_CMDS = cmd/lk-alloc
 RESERVE_CMDS = cmd/lk-reserve
 NET_CMDS = cmd/lk-fetch
 PUSH_CMDS = cmd/lk-push
-SYNC_CMDS =
+SYNC_CMDS = cmd/lk-sync
 CMDS = $(CORE_CMDS) $(PARSE_CMDS) $(ALLOC_CMDS) $(RESERVE_CMDS) \
 	$(NET_CMDS) $(PUSH_CMDS) $(SYNC_CMDS)
 

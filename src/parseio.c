@@ -64,20 +64,23 @@ raw_read(struct lk_input *in, void *buf, size_t n)
 	return (long)r;
 }
 
-/* raw_read() after handing back the peeked bytes. */
+/* raw_read() after handing back the peeked bytes, in the same piece. */
 static long
 plain_read(struct lk_input *in, unsigned char *buf, size_t n)
 {
 	size_t k = 0;
+	long r;
 
 	if (in->npeek > 0 && n > 0) {
 		k = in->npeek < n ? in->npeek : n;
 		memcpy(buf, in->peek, k);
 		memmove(in->peek, in->peek + k, in->npeek - k);
 		in->npeek -= k;
-		return (long)k;
 	}
-	return raw_read(in, buf, n);
+	r = raw_read(in, buf + k, n - k);
+	if (r < 0)
+		return k ? (long)k : -1;        /* the error comes back next time */
+	return (long)k + r;
 }
 
 static int
