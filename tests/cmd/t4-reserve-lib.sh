@@ -1,4 +1,4 @@
-# reserve-lib.sh - helpers for the t4xxx lk-reserve tests; sourced after lib.sh.
+# t4-reserve-lib.sh - helpers for the t4xxx lk-reserve tests; sourced after lib.sh.
 # shellcheck shell=sh
 
 # mkstate DIR: a real state directory with one Wildberries channel wb-msk.
@@ -58,4 +58,13 @@ qty() {
 # (jq 1.6's -e looks only at the last input).
 jqe() {
 	jq -s -e "[.[] | $1] | length > 0 and all" "$2" >/dev/null
+}
+
+# inject OP CMD...: runs CMD with tests/lib/inject.so failing OP on the ledger.
+# Under ASan the shim comes first in the library list, which ASan must allow.
+inject() {
+	_op=$1
+	shift
+	LD_PRELOAD="$TOP/tests/lib/inject.so" LK_INJECT_OP=$_op LK_INJECT_PATH=.lk/reserve.ndjson \
+		LK_FSYNC=1 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
 }
