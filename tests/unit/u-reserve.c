@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "reserve.h"
-#include "../lib/tap.h"
+#include "tap.h"
 #include "util.h"
 
 #define H 3600
