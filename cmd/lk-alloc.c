@@ -128,8 +128,8 @@ static void
 emit(void *arg, const struct lk_alloc_out *o)
 {
 	struct out *w = arg;
-	char num[24];
-	int n;
+	char num[32], *p = num + sizeof num;
+	unsigned long long q = o->qty > 0 ? (unsigned long long)o->qty : 0;
 
 	if (o->kind == LK_ALLOC_UNDISTRIBUTED || o->why) {
 		lk_emit_begin(o->kind == LK_ALLOC_ALLOC ? "alloc" : "undistributed");
@@ -146,8 +146,14 @@ emit(void *arg, const struct lk_alloc_out *o)
 		set_prefix(w, o->channel);
 	fwrite(w->prefix, 1, w->plen, stdout);
 	lk_json_write_string(stdout, o->sku, strlen(o->sku));
-	n = snprintf(num, sizeof num, ",\"qty\":%lld}\n", o->qty);
-	fwrite(num, 1, (size_t)n, stdout);
+	/* By hand: printf's parsing was a tenth of the run (make bench). */
+	*--p = '\n';
+	*--p = '}';
+	do
+		*--p = (char)('0' + q % 10);
+	while ((q /= 10) > 0);
+	fputs(",\"qty\":", stdout);
+	fwrite(p, 1, (size_t)(num + sizeof num - p), stdout);
 }
 
 /* --- one run --- */

@@ -17,7 +17,11 @@ h32(const char *s, size_t n)
 {
 	uint64_t h = lk_alloc_hash(s, n);
 
-	return (uint32_t)(h ^ (h >> 32));
+	/* FNV's low bits follow the last bytes; mix so "SKU-0000001".. spread. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 static void
@@ -25,23 +29,24 @@ build_index(struct lk_alloc *a)
 {
 	size_t cap = 16, i;
 
+	/* One array of sku pointers: a lookup then costs one miss less. */
+	a->sku = lk_xmalloc((a->nprod ? a->nprod : 1) * sizeof *a->sku);
+	for (i = 0; i < a->nprod; i++)
+		a->sku[i] = a->cat->rows[i][0];
 	while (cap < a->nprod * 2)
 		cap <<= 1;
 	a->ht = lk_xcalloc(cap, sizeof *a->ht);
-	a->hth = lk_xcalloc(cap, sizeof *a->hth);
 	a->htmask = cap - 1;
+	/* The catalog loader refuses duplicate skus, so no lookup first. */
 	for (i = 0; i < a->nprod; i++) {
-		const char *sku = a->cat->rows[i][0];
-		size_t len = strlen(sku);
-		uint32_t h = h32(sku, len);
+		const char *sku = a->sku[i];
+		uint32_t h = h32(sku, strlen(sku));
 		size_t j = h & a->htmask;
 
-		if (lk_alloc_find(a, sku, len) >= 0)
-			continue;   /* a duplicate row: the first one counts */
-		while (a->ht[j])
+		while (a->ht[j].row)
 			j = (j + 1) & a->htmask;
-		a->ht[j] = (uint32_t)i + 1;
-		a->hth[j] = h;
+		a->ht[j].row = (uint32_t)i + 1;
+		a->ht[j].hash = h;
 	}
 }
 
@@ -51,26 +56,26 @@ lk_alloc_find(const struct lk_alloc *a, const char *sku, size_t len)
 	uint32_t h = h32(sku, len);
 	size_t j = h & a->htmask;
 
-	for (; a->ht[j]; j = (j + 1) & a->htmask) {
+	for (; a->ht[j].row; j = (j + 1) & a->htmask) {
 		const char *k;
 
-		if (a->hth[j] != h)
+		if (a->ht[j].hash != h)
 			continue;
-		k = a->cat->rows[a->ht[j] - 1][0];
+		k = a->sku[a->ht[j].row - 1];
 		if (strncmp(k, sku, len) == 0 && k[len] == '\0')
-			return (long)a->ht[j] - 1;
+			return (long)a->ht[j].row - 1;
 	}
 	return -1;
 }
 
-static const struct lk_catalog *sort_cat;
+static const char *const *sort_sku;
 
 static int
 cmp_row(const void *x, const void *y)
 {
 	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
 
-	return strcmp(sort_cat->rows[a][0], sort_cat->rows[b][0]);
+	return strcmp(sort_sku[a], sort_sku[b]);
 }
 
 static void
@@ -82,12 +87,12 @@ build_order(struct lk_alloc *a)
 	a->order = lk_xmalloc((a->nprod ? a->nprod : 1) * sizeof *a->order);
 	for (i = 0; i < a->nprod; i++) {
 		a->order[i] = (uint32_t)i;
-		if (i > 0 && strcmp(a->cat->rows[i - 1][0], a->cat->rows[i][0]) > 0)
+		if (i > 0 && strcmp(a->sku[i - 1], a->sku[i]) > 0)
 			sorted = 0;
 	}
 	if (sorted)
 		return;     /* a catalog kept sorted costs no sort */
-	sort_cat = a->cat;
+	sort_sku = a->sku;
 	qsort(a->order, a->nprod, sizeof *a->order, cmp_row);
 }
 
@@ -466,7 +471,7 @@ lk_alloc_free(struct lk_alloc *a)
 	free(a->src);
 	free(a->reserve);
 	free(a->ht);
-	free(a->hth);
+	free(a->sku);
 	free(a->order);
 	free(a->unknown_src_name);
 	free(a);

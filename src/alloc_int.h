@@ -59,8 +59,8 @@ struct lk_alloc {
 	const struct lk_config *cfg;
 	const struct lk_catalog *cat;
 	size_t nprod;
-	uint32_t *ht;               /* open addressing: row + 1, 0 empty */
-	uint32_t *hth;              /* the hash of each slot's sku */
+	const char **sku;           /* per row: the catalog's sku */
+	struct { uint32_t row, hash; } *ht; /* open addressing: row + 1 (0 empty), sku hash */
 	size_t htmask;
 	uint32_t *order;            /* rows in sku order */
 	struct asrc *src;
@@ -104,7 +104,5 @@ struct lk_flat {
 int lk_alloc_flat_parse(const char *s, size_t n, struct lk_flat *f, int maxf);
 const struct lk_flat *lk_alloc_flat_get(const struct lk_flat *f, int n, const char *key);
 
-/* The records of one input through the engine; pass-through when emit. */
-void lk_alloc_read(struct lk_alloc *a, struct lk_reader *r, int pass_through);
 
 #endif

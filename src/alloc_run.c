@@ -267,7 +267,7 @@ compute(const struct lk_alloc *a, size_t ci, uint32_t row, struct calc *w)
 		q = lk_rules_apply(r, e, q, tr);
 		equal_place(a, ci, row, &w->eq_k, &w->eq_n);
 		q = lk_rules_equal_part(q, w->eq_n, w->eq_k,
-		    lk_alloc_hash(a->cat->rows[row][0], strlen(a->cat->rows[row][0])));
+		    lk_alloc_hash(a->sku[row], strlen(a->sku[row])));
 		if (tr)
 			tr[e] = q;
 		q = lk_rules_apply(r + e + 1, c->cfg->nrule - e - 1, q, tr ? tr + e + 1 : NULL);
@@ -341,7 +341,7 @@ run_channel(struct lk_alloc *a, size_t ci, const struct lk_alloc_opts *o,
 			given[row] += q;
 			carried[row] = 1;
 		}
-		out.sku = a->cat->rows[row][0];
+		out.sku = a->sku[row];
 		out.qty = q;
 		out.why = NULL;
 		if (o && o->explain && (o->explain_sku == NULL || strcmp(o->explain_sku, out.sku) == 0))
@@ -375,7 +375,7 @@ run_undistributed(struct lk_alloc *a, lk_alloc_cb cb, void *arg, const long long
 		q = available(a, a->pool, a->npool, row) - given[row];
 		if (q <= 0)
 			continue;
-		out.sku = a->cat->rows[row][0];
+		out.sku = a->sku[row];
 		out.qty = q;
 		cb(arg, &out);
 	}

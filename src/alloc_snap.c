@@ -23,9 +23,17 @@
 static void
 put_line(FILE *fp, const char *sku, long long qty, const char *loc)
 {
+	char num[24], *p = num + sizeof num;
+	unsigned long long q = qty > 0 ? (unsigned long long)qty : 0;
+
+	/* By hand, not fprintf: three million lines per run (make bench). */
+	do
+		*--p = (char)('0' + q % 10);
+	while ((q /= 10) > 0);
 	fputs("{\"sku\":", fp);
 	lk_json_write_string(fp, sku, strlen(sku));
-	fprintf(fp, ",\"qty\":%lld", qty);
+	fputs(",\"qty\":", fp);
+	fwrite(p, 1, (size_t)(num + sizeof num - p), fp);
 	if (loc) {
 		fputs(",\"location\":", fp);
 		lk_json_write_string(fp, loc, strlen(loc));
@@ -47,7 +55,7 @@ cmp_loc(const void *x, const void *y)
 static long long
 put_row(struct lk_alloc *a, struct asrc *s, FILE *fp, uint32_t row, size_t *li)
 {
-	const char *sku = a->cat->rows[row][0];
+	const char *sku = a->sku[row];
 	long long rest = s->qty[row], n = 0;
 
 	while (*li < s->nlocs && s->locs[*li].row == row) {
