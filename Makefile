@@ -25,7 +25,7 @@ LIBS = liblk.a $(PKG_LIBS) -lcsv -lm
 # The library: one module per concern (see each header for its contract).
 CORE_OBJ = src/err.o src/util.o src/ndjson.o src/atomic.o src/lock.o \
 	src/state.o src/config.o src/catalog.o src/csvfile.o src/secrets.o src/mp.o src/repo.o
-PARSE_OBJ = src/parse.o src/parseio.o src/parsecli.o src/xmlsrc.o src/yml.o src/cml.o
+PARSE_OBJ = src/parse.o src/parseio.o src/parsecli.o src/xmlsrc.o src/yml.o src/cml.o src/csvsrc.o
 ALLOC_OBJ = src/alloc.o src/alloc_run.o src/alloc_input.o src/alloc_snap.o src/alloc_compare.o \
 	src/rules.o src/filter.o
 RESERVE_OBJ = src/reserve.o src/reserve-io.o src/reserve-status.o
@@ -36,7 +36,7 @@ LIB_OBJ = $(CORE_OBJ) $(PARSE_OBJ) $(ALLOC_OBJ) $(RESERVE_OBJ) $(NET_OBJ) \
 	$(PUSH_OBJ) $(SYNC_OBJ)
 
 CORE_CMDS = cmd/lk-state
-PARSE_CMDS = cmd/lk-parse-yml cmd/lk-parse-cml
+PARSE_CMDS = cmd/lk-parse-yml cmd/lk-parse-cml cmd/lk-parse-csv
 ALLOC_CMDS = cmd/lk-alloc
 RESERVE_CMDS = cmd/lk-reserve
 NET_CMDS = cmd/lk-fetch
@@ -72,8 +72,11 @@ $(LIB_OBJ): $(HDRS)
 .c.o:
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# Commands and unit tests: one program per .c file, by the .c inference rule.
 $(CMDS) $(UNIT): liblk.a $(HDRS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/lib -o $@ $@.c $(LIBS)
+
+.c:
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/lib -o $@ $< $(LIBS)
 
 tests/lib/inject.so: tests/lib/inject.c
 	$(CC) -O2 -g -Wall -Wextra -shared -fPIC -o $@ tests/lib/inject.c -ldl
