@@ -1,0 +1,495 @@
+/*
+ * sync-run.c - lk-sync: run the planned stages as child processes, each
+ * with its stdin, stdout and stderr in files of the run folder, holding
+ * the state lock for the whole run; then rotate the run folders.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "exit.h"
+#include "lock.h"
+#include "sync.h"
+#include "util.h"
+
+/* Runs older than the newest BODIES_KEEP lose their downloaded bodies. */
+#define BODIES_KEEP 3
+
+static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t timed_out;
+static volatile pid_t child_pid;
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+	if (child_pid > 0)
+		kill(child_pid, SIGTERM);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+	if (child_pid > 0)
+		kill(child_pid, SIGTERM);
+}
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+set_handlers(int install)
+{
+	struct sigaction sa;
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		sa.sa_handler = install ? on_signal : SIG_DFL;
+		sigaction(sigs[i], &sa, NULL);
+	}
+	sa.sa_handler = install ? on_alarm : SIG_DFL;
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+static int
+open_or_null(const char *path, int flags)
+{
+	return open(path ? path : "/dev/null", flags | O_CLOEXEC, 0600);
+}
+
+/* Runs argv with the given files; returns the exit code (128+N for signal N). */
+static int
+spawn(const struct lk_sync_plan *p, char **argv, const char *in, const char *out, const char *err)
+{
+	int status, fd;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == -1) {
+		lk_warn("cannot fork:");
+		return LK_EX_SOFTWARE;
+	}
+	if (pid == 0) {
+		set_handlers(0);
+		if ((fd = open_or_null(err, O_WRONLY | O_CREAT | O_TRUNC)) == -1 || dup2(fd, 2) == -1)
+			_exit(LK_EX_CANTCREAT);
+		if ((fd = open_or_null(in, O_RDONLY)) == -1) {
+			dprintf(2, "lk-sync: cannot open '%s': %s\n", in, strerror(errno));
+			_exit(LK_EX_NOINPUT);
+		}
+		if (dup2(fd, 0) == -1)
+			_exit(LK_EX_SOFTWARE);
+		if ((fd = open_or_null(out, O_WRONLY | O_CREAT | O_TRUNC)) == -1 || dup2(fd, 1) == -1) {
+			dprintf(2, "lk-sync: cannot create '%s': %s\n", out ? out : "/dev/null", strerror(errno));
+			_exit(LK_EX_CANTCREAT);
+		}
+		if (strchr(argv[0], '/'))
+			execv(argv[0], argv);
+		else
+			execvp(argv[0], argv);
+		dprintf(2, "lk-sync: cannot run '%s': %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	child_pid = pid;
+	timed_out = 0;
+	if (p->o.stage_timeout > 0)
+		alarm((unsigned)p->o.stage_timeout);
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			lk_warn("waitpid:");
+			status = LK_EX_SOFTWARE << 8;
+			break;
+		}
+	}
+	alarm(0);
+	child_pid = 0;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return LK_EX_SOFTWARE;
+}
+
+/* Copies the file at path to stderr (at most 64 KiB). */
+static void
+relay(const char *path)
+{
+	char buf[8192];
+	size_t n, total = 0;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0 && total < 65536) {
+		fwrite(buf, 1, n, stderr);
+		total += n;
+	}
+	if (total >= 65536)
+		lk_warn("%s: more messages cut off", path);
+	fclose(fp);
+}
+
+static int
+concat(const struct lk_sync_plan *p, const struct lk_sync_stage *s)
+{
+	char *out = lk_path_join(p->rundir, s->out), *in;
+	char buf[65536];
+	FILE *o, *i;
+	size_t j, n;
+	int rc = 0;
+
+	if ((o = fopen(out, "w")) == NULL) {
+		lk_warn("cannot create '%s':", out);
+		free(out);
+		return LK_EX_CANTCREAT;
+	}
+	for (j = 0; j < s->ninputs; j++) {
+		in = lk_path_join(p->rundir, s->inputs[j]);
+		if ((i = fopen(in, "r")) != NULL) {
+			while ((n = fread(buf, 1, sizeof buf, i)) > 0)
+				if (fwrite(buf, 1, n, o) != n)
+					break;
+			if (ferror(i))
+				rc = LK_EX_IOERR;
+			fclose(i);
+		}
+		free(in);
+	}
+	if (fclose(o) != 0 || rc) {
+		lk_warn("cannot write '%s':", out);
+		rc = LK_EX_IOERR;
+	}
+	free(out);
+	return rc;
+}
+
+static void
+write_sentinel(const struct lk_sync_plan *p, const char *source, int code)
+{
+	char tbuf[21], *line, *name, *path, msg[64];
+	FILE *fp;
+
+	snprintf(msg, sizeof msg, "lk-fetch exited %d", code);
+	line = lk_sync_sentinel(source, msg, lk_fmt_time(lk_now(), tbuf));
+	name = lk_xasprintf("source-%s.ndjson", source);
+	path = lk_path_join(p->rundir, name);
+	if ((fp = fopen(path, "w")) == NULL || fprintf(fp, "%s\n", line) < 0 || fclose(fp) != 0)
+		lk_warn("cannot write '%s':", path);
+	free(line);
+	free(name);
+	free(path);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Removes files in dir (all, or those ending in suffix), then dir itself if all. */
+static void
+clean_dir(const char *dir, const char *suffix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t sl = suffix ? strlen(suffix) : 0;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name);
+		char *path;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (suffix && (l < sl || strcmp(e->d_name + l - sl, suffix) != 0))
+			continue;
+		path = lk_path_join(dir, e->d_name);
+		if (unlink(path) == -1)
+			lk_warn("cannot remove '%s':", path);
+		free(path);
+	}
+	closedir(d);
+	if (suffix == NULL && rmdir(dir) == -1)
+		lk_warn("cannot remove '%s':", dir);
+}
+
+/* Keeps the newest keep runs; only the newest BODIES_KEEP keep their bodies. */
+static void
+rotate(const char *runsdir, long long keep)
+{
+	DIR *d = opendir(runsdir);
+	struct dirent *e;
+	char **names = NULL, *path;
+	size_t n = 0, i;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		names = lk_xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = lk_xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_str);
+	for (i = 0; i < n; i++) {
+		path = lk_path_join(runsdir, names[i]);
+		if ((long long)(n - i) > keep)
+			clean_dir(path, NULL);
+		else if (n - i > BODIES_KEEP)
+			clean_dir(path, ".body");
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static int
+make_rundir(struct lk_sync_plan *p, struct lk_state *st)
+{
+	char tbuf[32], *runs;
+	time_t now = lk_now();
+	struct tm tm;
+	int i;
+
+	runs = lk_path_join(lk_state_lkdir(st), "runs");
+	if (lk_mkdirs(runs, 1) == -1) {
+		lk_warn("cannot create '%s':", runs);
+		free(runs);
+		return -1;
+	}
+	gmtime_r(&now, &tm);
+	strftime(tbuf, sizeof tbuf, "%Y%m%dT%H%M%SZ", &tm);
+	for (i = 0; i < 100; i++) {
+		free(p->runid);
+		free(p->rundir);
+		p->runid = i ? lk_xasprintf("%s-%07ld-%d", tbuf, (long)getpid(), i)
+		    : lk_xasprintf("%s-%07ld", tbuf, (long)getpid());
+		p->rundir = lk_path_join(runs, p->runid);
+		if (mkdir(p->rundir, 0700) == 0)
+			break;
+		if (errno != EEXIST) {
+			lk_warn("cannot create '%s':", p->rundir);
+			free(runs);
+			return -1;
+		}
+	}
+	free(runs);
+	return i < 100 ? 0 : -1;
+}
+
+static void
+save_plan(const struct lk_sync_plan *p)
+{
+	char *path = lk_path_join(p->rundir, "pipeline.sh");
+	FILE *fp = fopen(path, "w");
+
+	if (fp) {
+		lk_sync_print(p, fp);
+		if (fclose(fp) != 0)
+			lk_warn("cannot write '%s':", path);
+	} else {
+		lk_warn("cannot create '%s':", path);
+	}
+	free(path);
+}
+
+static const char *
+status_word(int code)
+{
+	switch (code) {
+	case -1: return "skipped";
+	case LK_EX_OK: return "ok";
+	case LK_EX_PARTIAL: return "some records failed";
+	case LK_EX_SAFETY: return "stopped by a safety limit";
+	case LK_EX_TEMPFAIL: return "failed for now";
+	default: return "failed";
+	}
+}
+
+/* The stage that fetched a parse stage's body. */
+static const struct lk_sync_stage *
+fetch_of(const struct lk_sync_plan *p, const struct lk_sync_stage *s)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->v[i].kind == LK_SYNC_FETCH && strcmp(p->v[i].source, s->source) == 0)
+			return &p->v[i];
+	return NULL;
+}
+
+static const struct lk_sync_stage *
+stage_of(const struct lk_sync_plan *p, enum lk_sync_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->v[i].kind == kind)
+			return &p->v[i];
+	return NULL;
+}
+
+static void
+run_stage(struct lk_sync_plan *p, struct lk_sync_stage *s)
+{
+	char **argv, *in = NULL, *out = NULL, *err = NULL;
+	const struct lk_sync_stage *dep;
+	double t0 = mono();
+	size_t i;
+
+	s->ran = 0;
+	s->code = -1;
+	switch (s->kind) {
+	case LK_SYNC_PARSE:
+		dep = fetch_of(p, s);
+		if (dep && dep->code != 0)
+			return;
+		break;
+	case LK_SYNC_ALLOC:
+		dep = stage_of(p, LK_SYNC_RESERVE);
+		if (dep && dep->code != 0)
+			return;
+		break;
+	case LK_SYNC_PUSH:
+		dep = stage_of(p, LK_SYNC_ALLOC);
+		if (dep && dep->code != 0) {
+			if (dep->ran)
+				snprintf(p->nopush_buf, sizeof p->nopush_buf, "lk-alloc exited %d", dep->code);
+			else
+				snprintf(p->nopush_buf, sizeof p->nopush_buf, "lk-reserve exited %d",
+				    stage_of(p, LK_SYNC_RESERVE)->code);
+			p->nopush = p->nopush_buf;
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	s->ran = 1;
+	if (s->kind == LK_SYNC_CONCAT) {
+		s->code = concat(p, s);
+		s->secs = mono() - t0;
+		return;
+	}
+	argv = lk_xcalloc(s->argc + 1, sizeof *argv);
+	for (i = 0; i < s->argc; i++) {
+		if (i > 0 && ((s->out && strcmp(s->argv[i], s->out) == 0) ||
+		    (s->in && strcmp(s->argv[i], s->in) == 0)))
+			argv[i] = lk_path_join(p->rundir, s->argv[i]);
+		else
+			argv[i] = lk_xstrdup(s->argv[i]);
+	}
+	/* fetches name their output with -o (written whole or not at all) */
+	if (s->in)
+		in = lk_path_join(p->rundir, s->in);
+	if (s->out && s->kind != LK_SYNC_FETCH && s->kind != LK_SYNC_ORDERS && s->kind != LK_SYNC_STOCKS)
+		out = lk_path_join(p->rundir, s->out);
+	err = lk_path_join(p->rundir, s->err);
+	s->code = spawn(p, argv, in, out, err);
+	if (timed_out) {
+		lk_warn("%s: stopped after %llds (--stage-timeout)", s->label, p->o.stage_timeout);
+		s->code = LK_EX_TEMPFAIL;
+	}
+	s->secs = mono() - t0;
+	if (s->kind == LK_SYNC_FETCH && s->code != 0)
+		write_sentinel(p, s->source, s->code);
+	if (!p->o.quiet || s->code != 0)
+		relay(err);
+	for (i = 0; i < s->argc; i++)
+		free(argv[i]);
+	free(argv);
+	free(in);
+	free(out);
+	free(err);
+}
+
+int
+lk_sync_run(struct lk_sync_plan *p, struct lk_state *st)
+{
+	double t0 = mono();
+	int lockfd, code = LK_EX_OK, c;
+	size_t i;
+
+	lockfd = lk_lock_state(p->state_dir, p->lock_timeout * 1000);
+	if (lockfd < 0) {
+		if (errno == EWOULDBLOCK) {
+			lk_warn("the state directory is busy (another lk run holds its lock)");
+			return p->code = LK_EX_TEMPFAIL;
+		}
+		lk_warn("cannot lock '%s/.lk/lock':", p->state_dir);
+		return p->code = LK_EX_CANTCREAT;
+	}
+	if (setenv("LK_LOCK_HELD", "1", 1) == -1)
+		lk_die(LK_EX_SOFTWARE, "setenv:");
+	if (make_rundir(p, st) == -1) {
+		lk_unlock_state(lockfd);
+		return p->code = LK_EX_CANTCREAT;
+	}
+	save_plan(p);
+	set_handlers(1);
+	for (i = 0; i < p->n && !got_signal; i++) {
+		struct lk_sync_stage *s = &p->v[i];
+
+		run_stage(p, s);
+		if (s->kind == LK_SYNC_PUSH && s->ran)
+			p->pushed = 1;
+		if (p->o.progress && s->kind != LK_SYNC_CONCAT) {
+			if (s->code > 0)
+				fprintf(stderr, "lk-sync: [%zu/%zu] %s: %s (exit %d, %.1fs)\n", i + 1, p->n,
+				    s->label, status_word(s->code), s->code, s->secs);
+			else
+				fprintf(stderr, "lk-sync: [%zu/%zu] %s: %s%s\n", i + 1, p->n, s->label,
+				    status_word(s->code), s->ran ? "" : " (an earlier stage failed)");
+		}
+		if (!s->ran)
+			continue;
+		c = s->code;
+		if (c >= 128 || c == 127)
+			c = LK_EX_SOFTWARE;
+		code = lk_sync_worse(code, c);
+	}
+	set_handlers(0);
+	if (!p->pushed && !p->nopush)
+		p->nopush = "interrupted";
+	if (p->nopush && !got_signal)
+		lk_warn("nothing pushed: %s", p->nopush);
+	{
+		char *runs = lk_xstrdup(p->rundir);
+
+		*strrchr(runs, '/') = '\0';
+		rotate(runs, p->runs_keep);
+		free(runs);
+	}
+	lk_unlock_state(lockfd);
+	p->secs = mono() - t0;
+	if (got_signal) {
+		lk_warn("interrupted by signal %d; run folder %s", (int)got_signal, p->rundir);
+		code = 128 + got_signal;
+	}
+	return p->code = code;
+}
