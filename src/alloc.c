@@ -363,7 +363,8 @@ set_overrides(struct lk_alloc *a)
 		c->novr++;
 	}
 	for (j = 0; j < a->nch; j++)
-		qsort(a->ch[j].ovr, a->ch[j].novr, sizeof *a->ch[j].ovr, cmp_ovr);
+		if (a->ch[j].novr > 1)
+			qsort(a->ch[j].ovr, a->ch[j].novr, sizeof *a->ch[j].ovr, cmp_ovr);
 }
 
 static int

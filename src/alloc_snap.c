@@ -89,7 +89,8 @@ lk_alloc_snap_write(struct lk_alloc *a, struct asrc *s, const char *path, time_t
 	uint32_t *pos;
 
 	/* Where each row's location records start, to walk them in sku order. */
-	qsort(s->locs, s->nlocs, sizeof *s->locs, cmp_loc);
+	if (s->nlocs > 1)
+		qsort(s->locs, s->nlocs, sizeof *s->locs, cmp_loc);
 	pos = lk_xcalloc(a->nprod + 1, sizeof *pos);
 	for (i = 0; i < s->nlocs; i++)
 		pos[s->locs[i].row + 1]++;
