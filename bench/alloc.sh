@@ -66,7 +66,7 @@ measure() {
 		    name, w, r / 1024, i, i / w, o, o / w }'
 }
 
-[ -f "$out/stock.ndjson" ] && [ -f "$st/catalog.csv" ] || generate
+if [ ! -f "$out/stock.ndjson" ] || [ ! -f "$st/catalog.csv" ]; then generate; fi
 config
 echo "products $n, sources 3, channels 6; input $(du -m "$out/stock.ndjson" | cut -f1) MB"
 echo "targets: wall < 6 s, peak RSS < 1500 MB"

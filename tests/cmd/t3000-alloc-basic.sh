@@ -1,7 +1,12 @@
 #!/bin/sh
 # lk-alloc: output and its order, pass-through, determinism, the fast
 # path against jansson, the catalog warning, bad records, --explain.
+# Test bodies are single-quoted and eval'ed later (git's style), so their
+# expansions and the variables they use look dead to shellcheck.
+# shellcheck disable=SC2016,SC2034,SC2317
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t3-alloc-lib.sh
 . "$(dirname "$0")/t3-alloc-lib.sh"
 
 test_expect_success 'alloc records by channel then sku, then undistributed' '
