@@ -49,7 +49,7 @@ CORE_UNIT = tests/unit/u-ndjson tests/unit/u-atomic tests/unit/u-lock
 PARSE_UNIT =
 ALLOC_UNIT = tests/unit/u-alloc
 RESERVE_UNIT = tests/unit/u-reserve
-NET_UNIT =
+NET_UNIT = tests/unit/u-mime
 PUSH_UNIT = tests/unit/u-pace tests/unit/u-push
 UNIT = $(CORE_UNIT) $(PARSE_UNIT) $(ALLOC_UNIT) $(RESERVE_UNIT) \
 	$(NET_UNIT) $(PUSH_UNIT)
@@ -57,7 +57,7 @@ TEST_LIBS = tests/lib/inject.so
 
 HDRS = src/*.h
 
-MAN1 = man/lk-state.1 man/lk-reserve.1 man/lk-alloc.1 man/lk-fetch.1 man/lk-sync.1
+MAN1 = man/lk-state.1 man/lk-reserve.1 man/lk-alloc.1 man/lk-fetch.1 man/lk-sync.1 man/lk-parse-yml.1 man/lk-parse-cml.1 man/lk-parse-csv.1
 MAN5 = man/lk-records.5
 MAN7 = man/lk.7
 
