@@ -248,7 +248,7 @@ fetch_http(const struct lk_fetch_src *src, FILE *out, struct lk_fetch_stat *st,
 		}
 		m = json_object();
 		json_object_set_new(m, "url", json_string(src->url));
-		if (et && json_string(et))
+		if (et)
 			json_object_set_new(m, "etag", json_string(et));
 		et = lk_http_header(&resp, "Last-Modified", buf, sizeof buf);
 		if (et)

@@ -2,6 +2,7 @@
 # shellcheck shell=sh
 
 PY=/usr/bin/python3
+export PY
 LK_TEST_SLEEP_SCALE=${LK_TEST_SLEEP_SCALE:-0.01}
 export LK_TEST_SLEEP_SCALE
 fetch_pids=

@@ -2,7 +2,12 @@
 # lk-fetch over HTTP and HTTPS against tests/lib/httpd.py on 127.0.0.1:
 # redirects, conditional GET with the body cache, gzip, retries with
 # Retry-After, timeouts, a cut connection, the size limit, TLS.
+# Test bodies are single-quoted strings eval'ed by lib.sh, so their
+# expansions and the variables they use look dead to shellcheck.
+# shellcheck disable=SC2016,SC2034,SC2317
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t1-fetch-lib.sh
 . "$(dirname "$0")/t1-fetch-lib.sh"
 
 ROOT=$TRASH/www

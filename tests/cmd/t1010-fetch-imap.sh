@@ -2,7 +2,12 @@
 # lk-fetch of an e-mail attachment: the newest message in INBOX whose
 # subject and sender match, its attachment decoded (base64, quoted-
 # printable), from tests/lib/imapd.py on 127.0.0.1.
+# Test bodies are single-quoted strings eval'ed by lib.sh, so their
+# expansions and the variables they use look dead to shellcheck.
+# shellcheck disable=SC2016,SC2034,SC2317
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t1-fetch-lib.sh
 . "$(dirname "$0")/t1-fetch-lib.sh"
 
 MAIL=$TRASH/mail

@@ -2,7 +2,12 @@
 # lk-fetch --orders/--stocks/--warehouses/--products against the
 # marketplace double (tests/double/mpdouble.py), with pages of 3 items
 # (LK_FETCH_PAGE_SIZE) so that every listing has several pages.
+# Test bodies are single-quoted strings eval'ed by lib.sh, so their
+# expansions and the variables they use look dead to shellcheck.
+# shellcheck disable=SC2016,SC2034,SC2317
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t1-fetch-lib.sh
 . "$(dirname "$0")/t1-fetch-lib.sh"
 
 command -v jq >/dev/null || { test_skip 'marketplace listings' 'jq missing'; test_done; }
