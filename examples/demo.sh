@@ -42,8 +42,12 @@ cp -R "$top/examples/feeds" "$demo/feeds"
 trap 'double_stop' EXIT
 trap 'exit 130' INT TERM
 double_start "$demo/double" --seed "$top/tests/double/seed-demo.json" --time-scale 0.01 --quiet
-for f in "$demo"/state/channels/*.json; do
-	sed "s|http://127.0.0.1:8080|$DOUBLE_URL|" "$f" >"$f.tmp" && mv "$f.tmp" "$f"
+# The template's channels point at port 8080 and its paths are relative:
+# point them at this double and make the paths absolute.
+for f in "$demo"/state/channels/*.json "$demo"/state/sources/*.json; do
+	sed -e "s|http://127.0.0.1:8080|$DOUBLE_URL|" \
+	    -e "s|\"url\": \"feeds/|\"url\": \"$demo/feeds/|" \
+	    -e "s|\"output\": \"out/|\"output\": \"$demo/out/|" "$f" >"$f.tmp" && mv "$f.tmp" "$f"
 done
 lk-state -C "$demo/state" init -q
 cd "$demo"
