@@ -84,6 +84,24 @@ def _fix_schema(node):
             _fix_schema(v)
 
 
+def _inline_refs(node, doc, stack=()):
+    """Resolve local $refs once at start-up (a validator without ref lookups is
+    several times faster). A recursive $ref is left for the resolver."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            if ref in stack:
+                return node
+            target = doc
+            for part in ref[2:].split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            return _inline_refs(target, doc, stack + (ref,))
+        return {k: _inline_refs(v, doc, stack) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline_refs(v, doc, stack) for v in node]
+    return node
+
+
 class Specs:
     OPS = {
         "wb.put_stocks": ("wildberries.json", "/api/v3/stocks/{warehouseId}", "put"),
@@ -127,7 +145,7 @@ class Specs:
         for key, (f, path, method) in self.OPS.items():
             doc = self.docs[f]
             op = doc["paths"][path][method]
-            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            schema = _inline_refs(op["requestBody"]["content"]["application/json"]["schema"], doc)
             resolver = jsonschema.RefResolver("", doc)
             cls = jsonschema.Draft7Validator
             self.validators[key] = cls(schema, resolver=resolver)
@@ -769,16 +787,12 @@ class App:
         if r.cost is not None:
             cost = r.cost
         with st.lock:
-            ok, used, limit, until = st.window(wkey, amount, period, cost=cost, check_only=True)
-            if not ok and r.status < 400 and h == self.ym_v2_update:
-                # this batch would exceed the sku quota: refuse it (state already checked below)
-                pass
-            st.window(wkey, amount, period, cost=0)
-            w = st.windows.get(wkey)
-            if w is not None:
-                w["used"] += cost
-                used = w["used"]
-            r.headers.update(self.ym_headers(name, used, limit, until))
+            # 2xx and 4xx both consume the quota
+            st.window(wkey, amount, period, cost=0)          # roll the window if it expired
+            w = st.windows[wkey]
+            w["used"] += cost
+            limit = max(1, int(amount * st.rate_scale))
+            r.headers.update(self.ym_headers(name, w["used"], limit, w["start"] + st.dt(period)))
         return r
 
     # ------------------------------------------------------------------ helpers
