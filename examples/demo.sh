@@ -22,9 +22,8 @@ export PATH DOUBLE_DIR_SELF LK_DEMO_WB_TOKEN LK_DEMO_OZON_CLIENT_ID LK_DEMO_OZON
 . "$top/tests/double/double.sh"
 
 say() {
-	printf '\n\033[1m== %s\033[0m\n' "$*" 2>/dev/null || printf '\n== %s\n' "$*"
+	printf '\n== %s\n' "$*"
 }
-[ -t 1 ] || say() { printf '\n== %s\n' "$*"; }
 
 for c in lk-sync lk-fetch lk-parse-yml lk-parse-csv lk-reserve lk-alloc lk-push lk-state; do
 	if [ ! -x "$top/cmd/$c" ]; then
@@ -74,7 +73,8 @@ say "6. What changed on the marketplaces"
 python3 "$top/examples/show-stock.py" "$DOUBLE_URL" state second.json first.json
 
 say "7. Look around"
-run=$(ls state/.lk/runs | tail -n 1)
+for run in state/.lk/runs/*; do :; done
+run=${run##*/}
 echo "every stage's input, output and messages:  ls demo/state/.lk/runs/$run"
 echo "the pipeline as a shell script:            lk-sync -C demo/state --print"
 echo "the site feed lk wrote:                    demo/out/site-feed.xml ($(grep -c '<offer ' out/site-feed.xml) offers)"
