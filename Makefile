@@ -91,13 +91,7 @@ test: deps
 	@sh tests/run
 
 check: deps
-	$(MAKE) clean
-	$(MAKE) SAN='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' OPT='-O1 -g' test-build
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 LK_SANITIZED=1 sh tests/run
-	mandoc -Tlint -Wwarning man/*.[157]
-	shellcheck -x tests/run tests/lib/*.sh tests/cmd/*.sh tools/*.sh contrib/cron/*.sh examples/*.sh bench/*.sh
-	$(MAKE) fuzz FUZZ_TIME=10
-	$(MAKE) clean
+	@sh tools/check.sh 10
 
 FUZZ_TIME = 60
 fuzz: deps
