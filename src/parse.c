@@ -275,6 +275,8 @@ keyset_add(struct lk_keyset *k, uint64_t h)
 int
 lk_parse_stock(struct lk_parse *p, const struct lk_stock *s)
 {
+	if (p->failed)
+		return -1;      /* after a strict error nothing more is handed over */
 	if (keyset_add(&p->seen, key_hash(s->sku, s->location))) {
 		if (p->o->duplicates == LK_DUP_ERROR) {
 			lk_parse_bad(p, s->line, 0, "duplicate sku '%s'%s%s", s->sku,

@@ -117,6 +117,8 @@ on_read(void *ctx, char *buf, int len)
 	struct lk_xml *x = ctx;
 	long n;
 
+	if (x->p->failed)
+		return -1;      /* a strict record error: stop reading */
 	if (x->bpos == x->blen) {
 		n = lk_input_read(x->in, x->buf, CHUNK);
 		if (n < 0) {
