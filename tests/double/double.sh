@@ -8,7 +8,7 @@
 #
 # double_start DIR [mpdouble args...]: starts mpdouble.py in the background with
 #   --port 0 --port-file DIR/port, waits up to 5 s for the port file, exports
-#   DOUBLE_URL=http://127.0.0.1:PORT and DOUBLE_PID. Server output: DIR/double.log.
+#   DOUBLE_URL=http://127.0.0.1:PORT (http://[::1]:PORT with --host ::1) and DOUBLE_PID. Server output: DIR/double.log.
 # double_stop: SIGTERM, wait for the process (up to 5 s), then SIGKILL.
 # double_ctl METHOD PATH [JSON]: calls the double with curl, prints the body,
 #   returns non-zero on a connection error or HTTP status >= 400.
@@ -29,6 +29,14 @@ double_start() {
 	shift
 	mkdir -p "$_dir" || return 1
 	rm -f "$_dir/port"
+	_host=127.0.0.1
+	_prev=
+	for _a in "$@"; do
+		if [ "$_prev" = --host ] && [ "$_a" = ::1 ]; then
+			_host='[::1]'
+		fi
+		_prev=$_a
+	done
 	if [ -z "${DOUBLE_DIR_SELF:-}" ] || [ ! -f "$DOUBLE_DIR_SELF/mpdouble.py" ]; then
 		echo "double_start: cannot find mpdouble.py (set DOUBLE_DIR_SELF)" >&2
 		return 1
@@ -52,7 +60,7 @@ double_start() {
 		fi
 		sleep 0.05
 	done
-	DOUBLE_URL="http://127.0.0.1:$(cat "$_dir/port")"
+	DOUBLE_URL="http://$_host:$(cat "$_dir/port")"
 	export DOUBLE_URL
 	return 0
 }

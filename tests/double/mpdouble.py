@@ -488,6 +488,7 @@ class App:
         self.specs = Specs(args.spec_dir)
         self.state = State(args)
         self.shutdown_cb = None
+        self.shutdown_requested = False
         self.routes = []
         self._routes()
 
@@ -1741,8 +1742,7 @@ class App:
                                  "rate_limits": st.rate_limits, "ym_parallel": st.ym_parallel,
                                  "ym_delay": st.ym_delay}
             if sub == "/shutdown" and method == "POST":
-                if self.shutdown_cb:
-                    threading.Thread(target=self.shutdown_cb, daemon=True).start()
+                self.shutdown_requested = True      # acted on once the answer is sent
                 return 200, {"ok": True}
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             return 400, {"error": "%s: %s" % (type(e).__name__, e)}
@@ -1918,7 +1918,12 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/_double/") or path == "/_double":
             status, body = app.control(self.command, path, query, raw)
             ctype = "application/x-ndjson" if isinstance(body, str) else "application/json"
-            self._send(status, body, ctype)
+            if app.shutdown_requested:
+                self.close_connection = True
+            self._send(status, body, ctype, {"Connection": "close"} if app.shutdown_requested else None)
+            if app.shutdown_requested and app.shutdown_cb:
+                self.wfile.flush()
+                threading.Thread(target=app.shutdown_cb, daemon=True).start()
             return
         route, groups, mp, rpath = app.match(self.command, path)
         req = Req(self.command, path, query, dict(self.headers.items()), raw, mp)
