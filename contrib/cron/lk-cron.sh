@@ -44,11 +44,11 @@ flock -n -E 75 "$state/.lk/cron.lock" \
 
 # Everything goes to syslog, failures or not.
 if [ -s "$out" ]; then
-	logger -t lk -p user.notice <"$out" || true
+	logger -t lk -p user.notice <"$out" 2>/dev/null || true
 fi
 case $rc in
 0 | 75)
-	[ "$rc" -eq 0 ] || logger -t lk -p user.info "lk-sync -C $state: busy or temporary failure (exit 75); next run retries" || true
+	[ "$rc" -eq 0 ] || logger -t lk -p user.info "lk-sync -C $state: busy or temporary failure (exit 75); next run retries" 2>/dev/null || true
 	exit "$rc"
 	;;
 124)
@@ -58,7 +58,7 @@ case $rc in
 	echo "lk-cron: lk-sync -C $state failed with exit $rc (see lk-sync(1), EXIT STATUS)" >&2
 	;;
 esac
-logger -t lk -p user.err "lk-sync -C $state exited $rc" || true
+logger -t lk -p user.err "lk-sync -C $state exited $rc" 2>/dev/null || true
 echo "last messages (all of them: journalctl -t lk; run files: $state/.lk/runs/):" >&2
 tail -n 40 "$out" >&2
 exit "$rc"
