@@ -1884,7 +1884,7 @@ class Handler(BaseHTTPRequestHandler):
             data = body.encode("utf-8")
         else:
             data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        self.send_response(status)
+        self.send_response(status, "Enhance Your Calm" if status == 420 else None)
         if status != 204:
             self.send_header("Content-Type", ctype + ("; charset=utf-8" if "json" in ctype or "ndjson" in ctype else ""))
             self.send_header("Content-Length", str(len(data)))
