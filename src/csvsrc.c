@@ -84,7 +84,7 @@ setup(struct csvs *c)
 	const struct lk_parse_opts *o = c->p->o;
 
 	c->cd = (iconv_t)-1;
-	if (csv_init(&c->cp, CSV_STRICT_FINI) != 0)
+	if (csv_init(&c->cp, 0) != 0)
 		return lk_parse_fail(c->p, 0, 0, "cannot start the CSV parser");
 	csv_set_realloc_func(&c->cp, bounded_realloc);
 	csv_set_quote(&c->cp, (unsigned char)o->quote);
@@ -338,8 +338,11 @@ run(struct csvs *c, struct lk_input *in)
 			break;
 	}
 	free(buf), free(out);
-	if (!c->p->failed && csv_fini(&c->cp, on_field, on_row, c) != 0)
+	/* libcsv's own check (CSV_STRICT_FINI) needs CSV_STRICT, too strict here. */
+	if (!c->p->failed && c->cp.pstate == 2 && c->cp.quoted)       /* FIELD_BEGUN */
 		lk_parse_fail(c->p, c->row_line, 0, "a quoted field is not closed (truncated file?)");
+	if (!c->p->failed)
+		csv_fini(&c->cp, on_field, on_row, c);
 	if (!c->p->failed && !total)
 		lk_parse_fail(c->p, 0, 0, "empty input");
 	return c->p->failed ? -1 : 0;
