@@ -484,7 +484,7 @@ def run(tmp, proc, dt):
     s2, h2, j2 = call("PUT", "/api/v3/stocks/507", {"stocks": [{"chrtId": 100001, "amount": 77}]}, WB)
     ok(s == 409 and j[0]["code"] == "StoreIsProcessing" and j[0]["data"][0]["chrtId"] == 100001
        and s2 == 204 and before.get("100001") == 5, "fault: per-item conflict (WB 409) once, then 204", j, s2)
-    ok(ctl("GET", "/faults")["faults"] == [] and ctl("GET", "/stats")["faults_fired"] == 6,
+    ok(ctl("GET", "/faults") == [] and ctl("GET", "/stats")["faults_fired"] == 6,
        "faults are used up and counted", ctl("GET", "/stats"))
 
     # --- log redaction

@@ -1708,7 +1708,7 @@ class App:
                     if method == "DELETE":
                         st.faults = []
                         return 200, {"ok": True}
-                    return 200, {"faults": [dict(f) for f in st.faults]}
+                    return 200, [dict(f) for f in st.faults]      # a JSON array
             if sub == "/log":
                 with st.lock:
                     if method == "DELETE":
