@@ -269,21 +269,12 @@ static void
 slow_line(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const char *s, size_t n,
     int pass)
 {
-	json_error_t e;
-	json_t *v = json_loadb(s, n, JSON_REJECT_DUPLICATES, &e);
+	json_t *v = lk_reader_parse(r, s, n);
 	const char *type;
 
-	if (v == NULL) {
-		lk_reader_bad(r, "%s", e.text);
+	if (v == NULL)
 		return;
-	}
-	if (!json_is_object(v) || (type = lk_rec_type(v)) == NULL) {
-		lk_reader_bad(r, json_is_object(v) ? "record has no string field 'type'" :
-		    "record is not a JSON object");
-		json_decref(v);
-		return;
-	}
-	r->nrec++;
+	type = lk_rec_type(v);
 	if (strcmp(type, "stock") == 0)
 		slow_stock(a, na, r, v);
 	else if (strcmp(type, "source") == 0)
@@ -295,68 +286,6 @@ slow_line(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const char 
 	json_decref(v);
 }
 
-/* The reader's buffer, refilled; the same framing as lk_reader_next(). */
-static void
-fill(struct lk_reader *r)
-{
-	size_t n;
-
-	if (r->start > 0) {
-		memmove(r->buf, r->buf + r->start, r->end - r->start);
-		r->end -= r->start;
-		r->start = 0;
-	}
-	if (r->end == r->cap) {
-		r->cap *= 2;
-		r->buf = lk_xrealloc(r->buf, r->cap);
-	}
-	n = fread(r->buf + r->end, 1, r->cap - r->end, r->fp);
-	r->end += n;
-	if (n == 0) {
-		if (ferror(r->fp))
-			lk_die(LK_EX_IOERR, "%s: read error:", r->name);
-		r->eof = 1;
-	}
-}
-
-static int
-next_line(struct lk_reader *r, char **line, size_t *len)
-{
-	int skipping = 0;
-	char *nl;
-
-	for (;;) {
-		nl = memchr(r->buf + r->start, '\n', r->end - r->start);
-		if (nl != NULL || (r->eof && r->end > r->start)) {
-			size_t n = nl ? (size_t)(nl - (r->buf + r->start)) : r->end - r->start;
-			char *s = r->buf + r->start;
-
-			r->start += n + (nl != NULL);
-			if (skipping) {
-				skipping = 0;
-				continue;
-			}
-			r->line++;
-			if (n > 0 && s[n - 1] == '\r')
-				n--;
-			*line = s;
-			*len = n;
-			return 1;
-		}
-		if (r->eof)
-			return 0;
-		if (r->end - r->start > r->max_line) {
-			if (!skipping) {
-				r->line++;
-				lk_reader_bad(r, "line longer than %zu bytes", r->max_line);
-				skipping = 1;
-			}
-			r->start = r->end;
-		}
-		fill(r);
-	}
-}
-
 void
 lk_alloc_read(struct lk_alloc *const *a, size_t na, struct lk_reader *r, int pass)
 {
@@ -365,7 +294,7 @@ lk_alloc_read(struct lk_alloc *const *a, size_t na, struct lk_reader *r, int pas
 	char *s;
 	size_t n;
 
-	while (next_line(r, &s, &n)) {
+	while (lk_reader_line(r, &s, &n)) {
 		if (n == 0)
 			continue;
 		if (n > r->max_line) {

@@ -86,9 +86,8 @@ fill(struct lk_reader *r)
 	}
 }
 
-/* Sets *line to the next line without its end; returns 0 at end of input. */
-static int
-next_line(struct lk_reader *r, char **line, size_t *len)
+int
+lk_reader_line(struct lk_reader *r, char **line, size_t *len)
 {
 	int skipping = 0;
 	char *nl;
@@ -126,37 +125,44 @@ next_line(struct lk_reader *r, char **line, size_t *len)
 }
 
 json_t *
+lk_reader_parse(struct lk_reader *r, const char *s, size_t n)
+{
+	json_t *v;
+	json_error_t e;
+
+	if (n > r->max_line) {
+		lk_reader_bad(r, "line longer than %zu bytes", r->max_line);
+		return NULL;
+	}
+	v = json_loadb(s, n, JSON_REJECT_DUPLICATES, &e);
+	if (v == NULL) {
+		lk_reader_bad(r, "%s", e.text);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		lk_reader_bad(r, "record is not a JSON object");
+		return NULL;
+	}
+	if (lk_rec_type(v) == NULL) {
+		json_decref(v);
+		lk_reader_bad(r, "record has no string field 'type'");
+		return NULL;
+	}
+	r->nrec++;
+	return v;
+}
+
+json_t *
 lk_reader_next(struct lk_reader *r)
 {
 	char *s;
 	size_t n;
 	json_t *v;
-	json_error_t e;
 
-	while (next_line(r, &s, &n)) {
-		if (n == 0)
-			continue;
-		if (n > r->max_line) {
-			lk_reader_bad(r, "line longer than %zu bytes", r->max_line);
-			continue;
-		}
-		v = json_loadb(s, n, JSON_REJECT_DUPLICATES, &e);
-		if (v == NULL) {
-			lk_reader_bad(r, "%s", e.text);
-			continue;
-		}
-		if (!json_is_object(v)) {
-			json_decref(v);
-			lk_reader_bad(r, "record is not a JSON object");
-			continue;
-		}
-		if (lk_rec_type(v) == NULL) {
-			json_decref(v);
-			lk_reader_bad(r, "record has no string field 'type'");
-			continue;
-		}
-		r->nrec++;
-		return v;
+	while (lk_reader_line(r, &s, &n)) {
+		if (n > 0 && (v = lk_reader_parse(r, s, n)) != NULL)
+			return v;
 	}
 	return NULL;
 }

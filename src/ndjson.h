@@ -43,6 +43,15 @@ struct lk_reader {
 
 int lk_reader_open(struct lk_reader *r, const char *path, size_t max_line, int strict);
 json_t *lk_reader_next(struct lk_reader *r);
+/*
+ * The two halves of lk_reader_next(), for a reader with a fast path of its
+ * own: lk_reader_line() frames the next line (without its end; may be
+ * empty; valid until the next call) and returns 0 at the end of input;
+ * lk_reader_parse() turns a line into a record, or reports it and
+ * returns NULL.
+ */
+int lk_reader_line(struct lk_reader *r, char **line, size_t *len);
+json_t *lk_reader_parse(struct lk_reader *r, const char *s, size_t n);
 void lk_reader_bad(struct lk_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void lk_reader_close(struct lk_reader *r);
 
