@@ -57,7 +57,7 @@ TEST_LIBS = tests/lib/inject.so
 
 HDRS = src/*.h
 
-MAN1 = man/lk-state.1 man/lk-reserve.1 man/lk-alloc.1 man/lk-fetch.1 man/lk-sync.1 man/lk-parse-yml.1 man/lk-parse-cml.1 man/lk-parse-csv.1
+MAN1 = man/lk-state.1 man/lk-reserve.1 man/lk-alloc.1 man/lk-fetch.1 man/lk-sync.1 man/lk-parse-yml.1 man/lk-parse-cml.1 man/lk-parse-csv.1 man/lk-push.1
 MAN5 = man/lk-records.5
 MAN7 = man/lk.7
 
