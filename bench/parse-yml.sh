@@ -75,7 +75,7 @@ fi
 
 # lk-parse-yml: best of 3 runs (the file is in the page cache after the first).
 best=
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	timed "$out/lk.time" cmd/lk-parse-yml "$feed"
 	read -r s kb <"$out/lk.time"
 	if [ -z "$best" ] || awk -v a="$s" -v b="$best" 'BEGIN {exit !(a < b)}'; then

@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct lk_source;
+#include "state.h"
 
 enum lk_dup_policy { LK_DUP_SUM, LK_DUP_ERROR };
 
@@ -186,8 +186,6 @@ long lk_input_read(struct lk_input *in, void *buf, size_t n);
 void lk_input_close(struct lk_input *in);
 
 /* --- the commands (parsecli.c): after getopt --- */
-#include "state.h"
-
 struct lk_parse_cli {
 	struct lk_parse_opts opts;
 	unsigned char set[LK_OPT_NBITS];   /* given on the command line */
@@ -196,6 +194,7 @@ struct lk_parse_cli {
 	const char *state_dir;  /* -C */
 	const char *file;       /* NULL or "-": stdin */
 	struct lk_config cfg;
+	struct lk_state *st;
 	int have_cfg;
 };
 

@@ -49,7 +49,7 @@ lk_parse_cli_config(struct lk_parse_cli *c, const char *kind)
 
 	if (c->source == NULL)
 		return;
-	lk_config_open_or_die(c->state_dir, NULL, &c->cfg);
+	c->st = lk_config_open_or_die(c->state_dir, NULL, &c->cfg);
 	c->have_cfg = 1;
 	src = lk_config_source(&c->cfg, c->source);
 	if (src == NULL)
@@ -106,8 +106,10 @@ lk_parse_cli_run(struct lk_parse_cli *c, int (*parse)(struct lk_parse *, struct 
 	status = lk_parse_status(&p);
 	lk_parse_free(&p);
 	free(base);
-	if (c->have_cfg)
+	if (c->have_cfg) {
 		lk_config_free(&c->cfg);
+		lk_state_close(c->st);
+	}
 	lk_close_stdout();
 	return status;
 }

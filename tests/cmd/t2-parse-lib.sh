@@ -1,5 +1,5 @@
 # t2-parse-lib.sh - helpers for the parsers' tests (sourced, not run).
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034
 
 LK_TEST_NOW=2026-11-27T03:00:00Z
 export LK_TEST_NOW

@@ -2,7 +2,12 @@
 # --source NAME: the parsers read their options from sources/NAME.json
 # in a state directory (a git repository made by lk-state init); the
 # command line wins; a bad or missing config is exit 78.
+# Test bodies are single-quoted and eval'ed later (git's style), so their
+# expansions and the variables they use look dead to shellcheck.
+# shellcheck disable=SC2016,SC2034,SC2317
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t2-parse-lib.sh
 . "$(dirname "$0")/t2-parse-lib.sh"
 
 # state: a state directory with one source of each kind.

@@ -16,16 +16,17 @@ CC=${FUZZ_CC:-clang}
 mkdir -p "$bin/obj"
 
 pkgs="jansson libgit2 libcurl libxml-2.0 zlib"
+# shellcheck disable=SC2086
 cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 -fno-sanitize-recover=all -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Isrc \
 $(pkg-config --cflags $pkgs)"
+# shellcheck disable=SC2086
 libs="$(pkg-config --libs $pkgs) -lcsv -lm"
 
 # The library, rebuilt where a source or any header is newer.
-newest_h=$(ls -t src/*.h | head -n 1)
 for c in src/*.c; do
 	o="$bin/obj/$(basename "$c" .c).o"
-	if [ ! -f "$o" ] || [ "$c" -nt "$o" ] || [ "$newest_h" -nt "$o" ]; then
+	if [ ! -f "$o" ] || [ -n "$(find "$c" src/*.h -newer "$o" | head -n 1)" ]; then
 		# shellcheck disable=SC2086
 		$CC $cflags -fsanitize=fuzzer-no-link -w -c -o "$o" "$c" ||
 			{ echo "fuzz: skipping $c (does not compile)" >&2; rm -f "$o"; }
