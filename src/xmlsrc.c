@@ -82,6 +82,28 @@ trim(const char *msg, char *buf, size_t cap)
 	return buf;
 }
 
+/*
+ * Encoding converters report through libxml2's generic channel, without
+ * a position: keep the first line, to name the real cause of the fatal
+ * error that follows ("Premature end of data" after a failed conversion).
+ */
+static void
+on_generic(void *ctx, const char *fmt, ...)
+{
+	struct lk_xml *x = ctx;
+	size_t n;
+	va_list ap;
+
+	if (x == NULL)
+		return;         /* after lk_xml_free(): silent */
+	n = strlen(x->generic);
+	if (strchr(x->generic, '\n') != NULL || n + 1 >= sizeof x->generic)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(x->generic + n, sizeof x->generic - n, fmt, ap);
+	va_end(ap);
+}
+
 static void
 on_error(void *ctx, xmlErrorPtr e)
 {
@@ -90,7 +112,7 @@ on_error(void *ctx, xmlErrorPtr e)
 
 	if (e->level == XML_ERR_FATAL) {
 		lk_parse_fail(x->p, (unsigned long)e->line, (unsigned long)e->int2, "%s",
-		    trim(e->message, buf, sizeof buf));
+		    trim(x->generic[0] ? x->generic : e->message, buf, sizeof buf));
 		xmlStopParser(x->ctxt);
 		return;
 	}
@@ -157,6 +179,7 @@ lk_xml_init(struct lk_xml *x, struct lk_parse *p)
 	memset(x, 0, sizeof *x);
 	x->p = p;
 	xmlSetExternalEntityLoader(refuse_loader);
+	xmlSetGenericErrorFunc(x, on_generic);
 	memset(&sax, 0, sizeof sax);
 	sax.initialized = XML_SAX2_MAGIC;
 	sax.entityDecl = on_entity_decl;
@@ -204,6 +227,7 @@ lk_xml_free(struct lk_xml *x)
 	}
 	free(x->buf);
 	x->buf = NULL;
+	xmlSetGenericErrorFunc(NULL, on_generic);
 	x->ctxt = NULL;
 }
 

@@ -32,6 +32,7 @@ struct lk_xml {
 	struct lk_input *in;
 	char *buf;              /* CHUNK bytes read ahead */
 	size_t bpos, blen;
+	char generic[256];      /* libxml2's first unstructured message (encodings) */
 };
 
 /* Creates the parser; the element handlers go into sax afterwards. */

@@ -155,6 +155,14 @@ test_expect_success 'an undeclared entity with an external DTD is a warning only
 	sentinel_is out complete 1 && test_grep out "\"name\":\"AB & C\""
 '
 
+test_expect_success 'bytes the declared encoding cannot convert: failed with the cause' '
+	printf "<?xml version=\"1.0\" encoding=\"EUC-JP\"?>\n<yml_catalog><shop><offers><offer id=\"a\"><name>\320\232\320\276\377</name></offer></offers></shop></yml_catalog>\n" >enc.xml &&
+	test_expect_code 65 lk-parse-yml enc.xml >out 2>err &&
+	sentinel_is out failed 0 &&
+	echo "lk-parse-yml: enc.xml:2:48: input conversion failed due to input error, bytes 0xD0 0x9A 0xD0 0xBE" >want &&
+	test_cmp want err
+'
+
 test_expect_success 'a quantity that is not a number: reported with line:col (end of its start tag), skipped, exit 1' '
 	feed feed.xml "<offer id=\"a\"><count>3</count></offer>" "<offer id=\"b\"><count>abc</count></offer>" "<offer id=\"c\"><count>5</count></offer>" &&
 	test_expect_code 1 lk-parse-yml feed.xml >out 2>err &&
