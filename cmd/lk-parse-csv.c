@@ -85,6 +85,8 @@ option(struct lk_parse_cli *c, int ch, const char *arg)
 		o->header = 0, c->set[LK_OPT_HEADER] = 1;
 		break;
 	case O_ENC:
+		if (lk_parse_opt_encoding(arg) < 0)
+			lk_usage_error("--encoding: '%s' is not auto, utf-8 or windows-1251", arg);
 		o->encoding = arg, c->set[LK_OPT_ENCODING] = 1;
 		break;
 	case O_DUPS:

@@ -52,6 +52,13 @@ lk_parse_opt_char(const char *s, int *out)
 	return 0;
 }
 
+int
+lk_parse_opt_encoding(const char *s)
+{
+	return strcmp(s, "auto") == 0 || strcmp(s, "utf-8") == 0 ||
+	    strcmp(s, "windows-1251") == 0 ? 0 : -1;
+}
+
 /* A member of the raw source object that the typed struct lacks. */
 static int
 raw_member(const struct lk_source *src, const char *key, json_t **v)

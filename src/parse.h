@@ -76,6 +76,7 @@ int lk_parse_opts_from_source(struct lk_parse_opts *o, const unsigned char set[L
 /* Option values shared by the commands' getopt loops; 0, or -1. */
 int lk_parse_opt_duplicates(const char *s, enum lk_dup_policy *out);
 int lk_parse_opt_char(const char *s, int *out);     /* "x", "tab", "\t" */
+int lk_parse_opt_encoding(const char *s);           /* auto, utf-8, windows-1251 */
 
 /* One stock record; strings are NUL-terminated, optional ones NULL. */
 struct lk_stock {

@@ -99,7 +99,10 @@ lk_parse_cli_run(struct lk_parse_cli *c, int (*parse)(struct lk_parse *, struct 
 	lk_input_close(&in);
 	if (fd > 0)
 		close(fd);
-	lk_parse_summary(&p);
+	if (!lk_quiet)
+		lk_parse_summary(&p);   /* counts only; record errors always show */
+	lk_debug("%s: %lu records, %lu skipped, %lu distinct sku/location keys",
+	    c->opts.name, p.records, p.nbad, (unsigned long)p.seen.n);
 	if (p.failed)
 		lk_warn("%s", p.error);
 	lk_parse_emit_sentinel(&p);
