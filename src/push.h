@@ -34,6 +34,8 @@ struct lk_pushstate_entry {
 	long long qty;
 	time_t at;
 	char *code;             /* failed file only */
+	char *line;             /* the entry's line, cached for saving; NULL = to format */
+	size_t linelen;
 };
 struct lk_pushstate {
 	char *channel;

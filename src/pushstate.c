@@ -87,6 +87,8 @@ lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, time_t
 	}
 	e->qty = qty;
 	e->at = at;
+	free(e->line);
+	e->line = NULL;
 	free(e->code);
 	e->code = code ? lk_xstrdup(code) : NULL;
 }
@@ -101,8 +103,10 @@ lk_pushstate_del(struct lk_pushstate *ps, const char *sku)
 	/* A tombstone: the slot stays (so probing works), saving skips it. */
 	free(e->sku);
 	free(e->code);
+	free(e->line);
 	e->sku = NULL;
 	e->code = NULL;
+	e->line = NULL;
 	ps->dirty = 1;
 }
 
@@ -144,11 +148,38 @@ lk_pushstate_load(struct lk_pushstate *ps, const char *path, const char *channel
 	return 0;
 }
 
+/*
+ * Each entry's line is formatted once and kept: saving after every batch
+ * then costs a copy of the file, not a re-encoding of every item.
+ */
+static void
+format_line(const struct lk_pushstate *ps, struct lk_pushstate_entry *en)
+{
+	char tbuf[21];
+	FILE *fp = open_memstream(&en->line, &en->linelen);
+
+	if (fp == NULL)
+		lk_die(70, "open_memstream:");
+	fputs("{\"type\":", fp);
+	lk_json_write_string(fp, ps->type, strlen(ps->type));
+	fputs(",\"channel\":", fp);
+	lk_json_write_string(fp, ps->channel, strlen(ps->channel));
+	fputs(",\"sku\":", fp);
+	lk_json_write_string(fp, en->sku, strlen(en->sku));
+	fprintf(fp, ",\"qty\":%lld", en->qty);
+	if (en->code) {
+		fputs(",\"code\":", fp);
+		lk_json_write_string(fp, en->code, strlen(en->code));
+	}
+	fprintf(fp, ",\"at\":\"%s\"}\n", lk_fmt_time(en->at, tbuf));
+	if (fclose(fp) == EOF)
+		lk_die(70, "open_memstream:");
+}
+
 int
 lk_pushstate_save(struct lk_pushstate *ps)
 {
 	struct lk_atomic a;
-	char tbuf[21];
 	size_t i, live = 0;
 	int e;
 
@@ -166,22 +197,13 @@ lk_pushstate_save(struct lk_pushstate *ps)
 	if (lk_atomic_open(&a, ps->path) == -1)
 		return -1;
 	for (i = 0; i < ps->n; i++) {
-		const struct lk_pushstate_entry *en = &ps->v[i];
+		struct lk_pushstate_entry *en = &ps->v[i];
 
 		if (en->sku == NULL)
 			continue;
-		fputs("{\"type\":", a.fp);
-		lk_json_write_string(a.fp, ps->type, strlen(ps->type));
-		fputs(",\"channel\":", a.fp);
-		lk_json_write_string(a.fp, ps->channel, strlen(ps->channel));
-		fputs(",\"sku\":", a.fp);
-		lk_json_write_string(a.fp, en->sku, strlen(en->sku));
-		fprintf(a.fp, ",\"qty\":%lld", en->qty);
-		if (en->code) {
-			fputs(",\"code\":", a.fp);
-			lk_json_write_string(a.fp, en->code, strlen(en->code));
-		}
-		fprintf(a.fp, ",\"at\":\"%s\"}\n", lk_fmt_time(en->at, tbuf));
+		if (en->line == NULL)
+			format_line(ps, en);
+		fwrite(en->line, 1, en->linelen, a.fp);
 	}
 	if (ferror(a.fp)) {
 		e = errno ? errno : EIO;
@@ -203,6 +225,7 @@ lk_pushstate_free(struct lk_pushstate *ps)
 	for (i = 0; i < ps->n; i++) {
 		free(ps->v[i].sku);
 		free(ps->v[i].code);
+		free(ps->v[i].line);
 	}
 	free(ps->v);
 	free(ps->index);
