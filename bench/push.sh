@@ -21,6 +21,7 @@ out=$top/bench/out/push
 rm -rf "$out"
 mkdir -p "$out/s/channels" "$out/s/sources"
 DOUBLE_DIR_SELF=$top/tests/double
+# shellcheck source=SCRIPTDIR/../tests/double/double.sh
 . "$top/tests/double/double.sh"
 
 python3 - "$N" >"$out/seed.json" <<'PY'

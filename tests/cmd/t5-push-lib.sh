@@ -13,6 +13,7 @@ LK_AE_TOKEN=ae-test-token
 export LK_TEST_SLEEP_SCALE LK_WB_TOKEN LK_OZ_KEY LK_YM_KEY LK_MM_TOKEN LK_AE_TOKEN
 
 if [ -f "$TOP/tests/double/double.sh" ]; then
+	# shellcheck source=SCRIPTDIR/../double/double.sh
 	. "$TOP/tests/double/double.sh"
 else
 	double_start() {

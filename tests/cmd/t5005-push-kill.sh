@@ -2,7 +2,12 @@
 # lk-push killed with SIGKILL in the middle of a run: the confirmed
 # batches are in the state, the rerun sends only what is missing, and the
 # marketplace ends with exactly the alloc input.
+# Test bodies are single-quoted and eval'ed later (git's style), so their
+# expansions and the helpers they call look dead to shellcheck.
+# shellcheck disable=SC2016,SC2317
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t5-push-lib.sh
 . "$(dirname "$0")/t5-push-lib.sh"
 
 mkseed 3000 "$TRASH/seed.json"
