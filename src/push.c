@@ -648,12 +648,25 @@ lk_push_log(struct lk_state *st, const struct lk_channel *ch, const struct lk_pu
 	if (dry_run)
 		return 0;
 	path = lk_path_join(lk_state_lkdir(st), "push.log");
-	line = lk_xasprintf("{\"type\":\"push_summary\",\"channel\":\"%s\",\"at\":\"%s\",\"sent\":%ld,"
-	    "\"unchanged\":%ld,\"failed\":%ld,\"retries\":%ld,\"throttled\":%ld,\"requests\":%ld,"
-	    "\"zeroed\":%ld,\"secs\":%.3f,\"skipped\":%s%s%s,\"exit\":%d}\n",
-	    ch->name, lk_fmt_time(lk_now(), tbuf), s->sent, s->unchanged, s->failed, s->retries,
-	    s->throttled, s->requests, s->zeroed, s->secs,
-	    s->skipped ? "\"" : "", s->skipped ? s->skipped : "null", s->skipped ? "\"" : "", s->code);
+	{
+		FILE *m = open_memstream(&line, &len);
+
+		if (m == NULL)
+			lk_die(LK_EX_SOFTWARE, "open_memstream:");
+		fputs("{\"type\":\"push_summary\",\"channel\":", m);
+		lk_json_write_string(m, ch->name, strlen(ch->name));
+		fprintf(m, ",\"at\":\"%s\",\"sent\":%ld,\"unchanged\":%ld,\"failed\":%ld,\"retries\":%ld,"
+		    "\"throttled\":%ld,\"requests\":%ld,\"zeroed\":%ld,\"secs\":%.3f,\"skipped\":",
+		    lk_fmt_time(lk_now(), tbuf), s->sent, s->unchanged, s->failed, s->retries,
+		    s->throttled, s->requests, s->zeroed, s->secs);
+		if (s->skipped)
+			lk_json_write_string(m, s->skipped, strlen(s->skipped));
+		else
+			fputs("null", m);
+		fprintf(m, ",\"exit\":%d}\n", s->code);
+		if (fclose(m) == EOF)
+			lk_die(LK_EX_SOFTWARE, "open_memstream:");
+	}
 	len = strlen(line);
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd == -1 || write(fd, line, len) != (ssize_t)len)
