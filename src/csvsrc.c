@@ -308,11 +308,20 @@ decode_feed(struct csvs *c, char *in, size_t n, char *out)
 
 	if (c->cd == (iconv_t)-1)
 		return feed(c, in, n);
-	/* windows-1251 is one byte a character: every piece converts whole. */
+	/*
+	 * windows-1251 is one byte a character: every piece converts whole,
+	 * into at most 3 bytes each.  The one unassigned byte (0x98) becomes
+	 * U+FFFD rather than failing a whole supplier list.
+	 */
 	op = out, ol = 3 * CHUNK;
-	if (iconv(c->cd, &ip, &il, &op, &ol) == (size_t)-1)
-		return lk_parse_fail(c->p, c->line, 0, "cannot convert from windows-1251: %s",
-		    strerror(errno));
+	while (iconv(c->cd, &ip, &il, &op, &ol) == (size_t)-1) {
+		if (errno != EILSEQ || il == 0 || ol < 3)
+			return lk_parse_fail(c->p, c->line, 0, "cannot convert from windows-1251: %s",
+			    strerror(errno));
+		memcpy(op, "\xef\xbf\xbd", 3);
+		op += 3, ol -= 3;
+		ip++, il--;
+	}
 	return feed(c, out, (size_t)(op - out));
 }
 

@@ -279,6 +279,13 @@ keyset_add(struct lk_keyset *k, uint64_t h)
 	return 0;
 }
 
+void
+lk_parse_prefetch(const struct lk_parse *p, const char *sku, const char *loc)
+{
+	if (p->seen.cap)
+		__builtin_prefetch(&p->seen.slots[key_hash(sku, loc) & (p->seen.cap - 1)]);
+}
+
 int
 lk_parse_stock(struct lk_parse *p, const struct lk_stock *s)
 {

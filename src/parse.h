@@ -117,6 +117,13 @@ void lk_parse_free(struct lk_parse *p);
 /* Hands a record to the sink after the duplicate check; 0, or -1 when rejected. */
 int lk_parse_stock(struct lk_parse *p, const struct lk_stock *s);
 
+/*
+ * A hint that a record with this key will come soon: the set's slot is
+ * fetched into the cache meanwhile (on a big feed the set is larger than
+ * the cache, and the miss was a tenth of the run time).
+ */
+void lk_parse_prefetch(const struct lk_parse *p, const char *sku, const char *loc);
+
 /* A record error at line:col (col 0: none); fatal with strict. */
 void lk_parse_bad(struct lk_parse *p, unsigned long line, unsigned long col,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

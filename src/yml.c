@@ -155,6 +155,8 @@ begin_offer(struct yml *y, const xmlChar **attrs, int nattr)
 	y->nout = 0;
 	y->in_outlets = 0;
 	y->has_id = get_attr(attrs, nattr, y->sku_attr, y->id, sizeof y->id);
+	if (y->has_id && y->sku_slot == NULL)
+		lk_parse_prefetch(y->x.p, y->id, NULL);
 	y->has_qattr = get_attr(attrs, nattr, y->qty_attr ? y->qty_attr : y->n_quantity,
 	    y->qattr, sizeof y->qattr);
 	y->has_qstock = y->qmode == Q_AUTO &&
@@ -188,6 +190,8 @@ add_outlet(struct yml *y, const xmlChar **attrs, int nattr)
 	    !get_attr(attrs, nattr, y->n_whname, o->loc, sizeof o->loc))
 		o->loc[0] = '\0';
 	o->has_qty = get_attr(attrs, nattr, y->n_instock, o->qty, sizeof o->qty);
+	if (y->has_id && y->sku_slot == NULL && o->loc[0] && !y->x.p->o->outlets_sum)
+		lk_parse_prefetch(y->x.p, y->id, o->loc);
 }
 
 static void

@@ -58,6 +58,14 @@ test_expect_success 'product list: windows-1251 names become UTF-8' '
 	head -n 1 out | grep -q "\"sku\":\"Флюдитек\",\"source\":\"apteka_tovar_windows-1251\",\"qty\":3400935381316}"
 '
 
+test_expect_success 'windows-1251: the unassigned byte 0x98 becomes U+FFFD' '
+	printf "sku;qty\nA\230;1\n\300;2\n" >w.csv &&
+	lk-parse-csv --encoding windows-1251 w.csv >out &&
+	printf "\"sku\":\"A\357\277\275\",\"source\":\"w\",\"qty\":1}" >want &&
+	grep -F -f want out &&
+	test_grep out "\"sku\":\"А\",\"source\":\"w\",\"qty\":2}"
+'
+
 test_expect_success 'Google Sheets export: CRLF, quoted commas and newlines, no final newline' '
 	printf "sku,qty,location\r\n\"A,1\",5,\"Склад\r\nМосква\"\r\nB,\"1,5\",\r\nC,x,\r\nD,7," >sheet.csv &&
 	test_expect_code 1 lk-parse-csv --location location sheet.csv >out 2>err &&
