@@ -167,12 +167,8 @@ snapdir(struct lk_state *st)
 static void
 save_snapshots(struct lk_state *st, const struct lk_config *cfg, struct lk_alloc *a, char *dir)
 {
-	int fd = lk_lock_state(lk_state_dir(st), cfg->global.lock_timeout * 1000);
+	int fd = lk_lock_state_or_die(lk_state_dir(st), cfg->global.lock_timeout * 1000);
 
-	if (fd < 0 && errno == EWOULDBLOCK)
-		lk_die(LK_EX_TEMPFAIL, "the state directory is locked by another run; try again later");
-	if (fd < 0)
-		lk_die(LK_EX_CANTCREAT, "%s/.lk/lock:", lk_state_dir(st));
 	if (lk_alloc_snapshot_save(a, dir, lk_now()) < 0)
 		lk_die(LK_EX_CANTCREAT, "cannot write the source snapshots");
 	lk_unlock_state(fd);

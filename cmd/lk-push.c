@@ -147,12 +147,7 @@ main(int argc, char **argv)
 
 	/* A dry run writes nothing, so it does not take the lock. */
 	if (!o.dry_run) {
-		lockfd = lk_lock_state(lk_state_dir(st), cfg.global.lock_timeout * 1000);
-		if (lockfd == -1) {
-			if (errno == EWOULDBLOCK)
-				lk_die(LK_EX_TEMPFAIL, "the state directory is locked by another run");
-			lk_die(LK_EX_CANTCREAT, "%s/.lk/lock:", lk_state_dir(st));
-		}
+		lockfd = lk_lock_state_or_die(lk_state_dir(st), cfg.global.lock_timeout * 1000);
 	}
 
 	in = lk_xcalloc(cfg.nchannels + 1, sizeof *in);

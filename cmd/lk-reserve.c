@@ -386,13 +386,7 @@ copy_out(FILE *tmp)
 static void
 take_lock(struct run *r)
 {
-	long long ms = r->cfg.global.lock_timeout * 1000;
-
-	if (lk_lock_state(lk_state_dir(r->st), ms) >= 0)
-		return;
-	if (errno == EWOULDBLOCK)
-		lk_die(LK_EX_TEMPFAIL, "the state directory is busy (another lk run holds its lock)");
-	lk_die(LK_EX_CANTCREAT, "cannot lock '%s/.lk/lock':", lk_state_dir(r->st));
+	lk_lock_state_or_die(lk_state_dir(r->st), r->cfg.global.lock_timeout * 1000);
 }
 
 static char *

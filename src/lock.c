@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "err.h"
+#include "exit.h"
 #include "lock.h"
 #include "util.h"
 
@@ -63,6 +65,18 @@ lk_lock_state(const char *state_dir, long long timeout_ms)
 	if (ftruncate(fd, 0) == 0)
 		dprintf(fd, "%ld\n", (long)getpid());
 	return fd;
+}
+
+int
+lk_lock_state_or_die(const char *state_dir, long long timeout_ms)
+{
+	int fd = lk_lock_state(state_dir, timeout_ms);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == EWOULDBLOCK)
+		lk_die(LK_EX_TEMPFAIL, "the state directory is busy (another lk run holds its lock)");
+	lk_die(LK_EX_CANTCREAT, "cannot lock '%s/.lk/lock':", state_dir);
 }
 
 void

@@ -15,6 +15,12 @@
 #define LK_LOCK_H
 
 int lk_lock_state(const char *state_dir, long long timeout_ms);
+/*
+ * The same, for commands: when busy it says "the state directory is busy
+ * (another lk run holds its lock)" and exits 75; when the lock file cannot
+ * be created it exits 73.
+ */
+int lk_lock_state_or_die(const char *state_dir, long long timeout_ms);
 void lk_unlock_state(int fd);
 
 #endif

@@ -88,7 +88,7 @@ test_expect_success 'the state lock held by another run: exit 75, no alloc recor
 	echo "{\"source_max_age\": \"6h\", \"lock_timeout\": \"1s\"}" >st/lk.json &&
 	stock_input >in &&
 	flock st/.lk/lock sh -c "lk-alloc -C st <in >out 2>err; echo \$? >rc" &&
-	test "$(cat rc)" = 75 && test_grep err "locked" && ! grep -q alloc out
+	test "$(cat rc)" = 75 && test_grep err "state directory is busy" && ! grep -q alloc out
 '
 
 test_expect_success 'a snapshot cut short is refused' '

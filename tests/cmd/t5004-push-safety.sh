@@ -100,7 +100,7 @@ test_expect_success 'the state lock is held: a second run exits 75' '
 	mkdir -p s/.lk &&
 	flock s/.lk/lock sleep 5 & sleep 0.3 &&
 	test_expect_code 75 lk-push -C s in >out 2>err &&
-	grep locked err && test "$(writes wb)" = 0
+	grep "state directory is busy" err && test "$(writes wb)" = 0
 '
 
 test_expect_success 'other records pass through first; a bad alloc is reported, exit 1' '
