@@ -8,7 +8,7 @@ t9_start_double
 # A first run held up by the double (its first Wildberries request hangs 3 s),
 # in the background; returns once it holds the lock.
 slow_run() {
-	double_ctl POST /_double/faults "{\"count\":1,\"kind\":\"hang\",\"hang\":3,\"mp\":\"wb\"}" >/dev/null &&
+	double_ctl POST /_double/faults "{\"count\":1,\"kind\":\"hang\",\"hang\":3,\"mp\":\"wb\"}" >/dev/null || return 1
 	{ lk-sync -C state -q >first.out 2>first.err; echo $? >first.rc; } &
 	i=0
 	while ! ls state/.lk/runs/* >/dev/null 2>&1; do
