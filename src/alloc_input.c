@@ -22,34 +22,6 @@ ws(int c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t avail)
-{
-	size_t n, i;
-	unsigned c;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (n > avail)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 /* A string without escapes from just after its opening quote; end at the quote. */
 static const char *
 plain_string(const char *p, const char *end)
@@ -66,7 +38,7 @@ plain_string(const char *p, const char *end)
 			p++;
 			continue;
 		}
-		if ((n = utf8_len((const unsigned char *)p, (size_t)(end - p))) == 0)
+		if ((n = lk_utf8_len((const unsigned char *)p, (size_t)(end - p))) == 0)
 			return NULL;
 		p += n;
 	}

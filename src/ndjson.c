@@ -207,9 +207,8 @@ check(FILE *fp)
 		lk_die(LK_EX_IOERR, "write error on %s:", fp == stdout ? "stdout" : "output");
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t avail)
+size_t
+lk_utf8_len(const unsigned char *s, size_t avail)
 {
 	size_t n, i;
 	uint32_t c;
@@ -253,7 +252,7 @@ lk_json_write_string(FILE *fp, const char *str, size_t len)
 			run++;
 			continue;
 		}
-		if (c >= 0x80 && (n = utf8_len(s + i, len - i)) > 0) {
+		if (c >= 0x80 && (n = lk_utf8_len(s + i, len - i)) > 0) {
 			i += n;
 			run += n;
 			continue;

@@ -72,6 +72,9 @@ void lk_emit_json(const char *key, const json_t *v);
 void lk_emit_end(void);
 void lk_emit_record(const json_t *rec);
 
+/* Length of the valid UTF-8 sequence at s (1 for ASCII), or 0 when invalid. */
+size_t lk_utf8_len(const unsigned char *s, size_t avail);
+
 /* Escapes s (len bytes) as a JSON string with quotes, onto fp. */
 void lk_json_write_string(FILE *fp, const char *s, size_t len);
 

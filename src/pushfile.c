@@ -24,40 +24,6 @@
 #include "push.h"
 #include "util.h"
 
-/* Length of a valid UTF-8 sequence at s (max bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t max)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xE0) == 0xC0) {
-		n = 2;
-		cp = s[0] & 0x1F;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		n = 3;
-		cp = s[0] & 0x0F;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > max)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
-		return 0;
-	return n;
-}
-
 /* XML text or attribute value: escaped, valid UTF-8, no characters XML 1.0 forbids. */
 static void
 xml_text(FILE *fp, const char *str)
@@ -79,7 +45,7 @@ xml_text(FILE *fp, const char *str)
 			i++;
 			continue;
 		}
-		n = utf8_len(s + i, len - i);
+		n = lk_utf8_len((const unsigned char *)s + i, len - i);
 		if (n == 0) {
 			fputs("\xEF\xBF\xBD", fp);
 			i++;
