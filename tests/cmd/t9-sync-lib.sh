@@ -64,7 +64,7 @@ for wh, items in sorted(d["by_sku"].items()):
 	done
 }
 
-# The items of every stock update the double received, "mp id" a line, sorted.
+# The items the double received stock updates for, "mp id" a line, once each.
 pushed_items() {
 	double_ctl GET /_double/log | python3 -c 'import json,sys
 for line in sys.stdin:
@@ -76,7 +76,7 @@ for line in sys.stdin:
         if isinstance(it, dict):
             print(e["mp"], it.get("chrtId") or it.get("sku") or it.get("offer_id"))
     for it in b.get("skus", []) or []:
-        print(e["mp"], it.get("sku"))' | sort
+        print(e["mp"], it.get("sku"))' | sort -u
 }
 
 # The newest run folder of ./state.
