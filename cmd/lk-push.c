@@ -43,8 +43,39 @@ struct chan_in {
 	struct lk_push_want *w;
 	size_t n, cap;
 	/* sku -> position in w, so a repeated sku replaces the earlier one */
-	json_t *seen;
+	json_t *pos;
+	/* sku -> quantity the marketplace shows (seen records) */
+	json_t *shown;
 };
+
+/* Remembers a seen record's quantity for its channel; the record passes on too. */
+static void
+note_shown(struct chan_in *in, size_t nch, const json_t *rec)
+{
+	const char *chan = lk_rec_str(rec, "channel"), *sku = lk_rec_str(rec, "sku");
+	long long qty;
+	size_t j;
+
+	if (chan == NULL || sku == NULL || lk_rec_qty(rec, "qty", &qty) == -1)
+		return;
+	for (j = 0; j < nch; j++)
+		if (strcmp(in[j].ch->name, chan) == 0)
+			json_object_set_new(in[j].shown, sku, json_integer(qty));
+}
+
+/* Gives each wanted item what its marketplace shows, where known. */
+static void
+attach_shown(struct chan_in *c)
+{
+	json_t *v;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		v = json_object_get(c->shown, c->w[i].sku);
+		c->w[i].has_shown = v != NULL;
+		c->w[i].shown = v ? json_integer_value(v) : 0;
+	}
+}
 
 /* Exit codes by severity: the worst channel decides. */
 static int
@@ -153,7 +184,8 @@ main(int argc, char **argv)
 	in = lk_xcalloc(cfg.nchannels + 1, sizeof *in);
 	for (i = 0; i < cfg.nchannels; i++) {
 		in[i].ch = &cfg.channels[i];
-		in[i].seen = json_object();
+		in[i].pos = json_object();
+		in[i].shown = json_object();
 	}
 	if (lk_reader_open(&rd, input, LK_MAX_LINE_DEFAULT, strict) == -1)
 		lk_die(LK_EX_NOINPUT, "%s:", input);
@@ -163,6 +195,8 @@ main(int argc, char **argv)
 		json_t *pos;
 
 		if (type == NULL || strcmp(type, "alloc") != 0) {
+			if (type && strcmp(type, "seen") == 0)
+				note_shown(in, cfg.nchannels, rec);
 			lk_emit_record(rec);    /* other records pass through */
 			json_decref(rec);
 			continue;
@@ -182,7 +216,7 @@ main(int argc, char **argv)
 			json_decref(rec);
 			continue;
 		}
-		pos = json_object_get(in[j].seen, sku);
+		pos = json_object_get(in[j].pos, sku);
 		if (pos) {
 			in[j].w[json_integer_value(pos)].qty = qty;
 		} else {
@@ -192,7 +226,7 @@ main(int argc, char **argv)
 			}
 			in[j].w[in[j].n].sku = lk_xstrdup(sku);
 			in[j].w[in[j].n].qty = qty;
-			json_object_set_new(in[j].seen, sku, json_integer((json_int_t)in[j].n));
+			json_object_set_new(in[j].pos, sku, json_integer((json_int_t)in[j].n));
 			in[j].n++;
 		}
 		json_decref(rec);
@@ -201,6 +235,8 @@ main(int argc, char **argv)
 		code = LK_EX_PARTIAL;
 	lk_reader_close(&rd);
 	fflush(lk_emit_fp);
+	for (i = 0; i < cfg.nchannels; i++)
+		attach_shown(&in[i]);
 
 	if (!cfg.global.push)
 		lk_warn("push is off in lk.json%s", o.dry_run ? " (a real run would send nothing)" : "; nothing is sent");
@@ -237,7 +273,8 @@ main(int argc, char **argv)
 		for (j = 0; j < in[i].n; j++)
 			free(in[i].w[j].sku);
 		free(in[i].w);
-		json_decref(in[i].seen);
+		json_decref(in[i].pos);
+		json_decref(in[i].shown);
 	}
 	free(in);
 	free(sel);

@@ -553,7 +553,8 @@ lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 		const struct lk_pushstate_entry *f;
 		long row;
 
-		if (e && e->qty == w[i].qty && !o->full) {
+		if (e && e->qty == w[i].qty && !o->full &&
+		    !(w[i].has_shown && w[i].shown != w[i].qty)) {
 			stats->unchanged++;
 			continue;
 		}

@@ -80,10 +80,17 @@ struct lk_push_stats {
 	int code;               /* the channel's exit code */
 };
 
-/* An alloc record for the channel. */
+/*
+ * An alloc record for the channel, with what the marketplace shows for the
+ * item when a seen record said so.  An item is unchanged, and not sent,
+ * only when lk last pushed that quantity and the marketplace (if seen)
+ * still shows it: a marketplace that lost or overwrote stock gets it back.
+ */
 struct lk_push_want {
 	char *sku;
 	long long qty;
+	long long shown;
+	int has_shown;
 };
 
 int lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
