@@ -42,6 +42,7 @@ struct ctx {
 	char first_unknown[80];
 	long long nrec;
 	char now[21];
+	json_t *shown;              /* marketplace ids a stocks listing reported */
 };
 
 static int fail(struct ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -182,6 +183,28 @@ emit_order(struct ctx *c, const char *id, const char *mpid, long long qty,
 	c->nrec++;
 }
 
+static void emit_seen(struct ctx *c, const char *mpid, long long qty);
+
+/*
+ * After a complete stocks listing, a catalog item the marketplace did not
+ * report is shown there as 0: say so, so that lk-push sends it again.
+ */
+static void
+emit_unreported(struct ctx *c)
+{
+	const struct lk_catalog *cat = &c->cfg->catalog;
+	size_t i;
+
+	if (c->idcol < 0)
+		return;
+	for (i = 0; i < cat->nrows; i++) {
+		const char *id = lk_catalog_get(cat, (long)i, c->idcol);
+
+		if (*id && json_object_get(c->shown, id) == NULL)
+			emit_seen(c, id, 0);
+	}
+}
+
 static void
 emit_seen(struct ctx *c, const char *mpid, long long qty)
 {
@@ -191,6 +214,8 @@ emit_seen(struct ctx *c, const char *mpid, long long qty)
 		unknown(c, mpid);
 		return;
 	}
+	if (c->shown)
+		json_object_set_new(c->shown, mpid, json_true());
 	lk_emit_begin("seen");
 	lk_emit_str("channel", c->ch->name);
 	lk_emit_str("sku", sku);
@@ -1175,6 +1200,8 @@ lk_mpread_run(const struct lk_config *cfg, const struct lk_channel *ch,
 	}
 	c.auth = curl_slist_append(c.auth, "Accept: application/json");
 	map_build(&c);
+	if (kind == LK_MPREAD_STOCKS)
+		c.shown = json_object();
 	switch (c.mp->id) {
 	case LK_MP_WB:
 		rc = kind == LK_MPREAD_ORDERS ? wb_orders(&c) : kind == LK_MPREAD_STOCKS ? wb_stocks(&c) :
@@ -1195,6 +1222,9 @@ lk_mpread_run(const struct lk_config *cfg, const struct lk_channel *ch,
 	default:
 		rc = LK_EX_SOFTWARE;
 	}
+	if (kind == LK_MPREAD_STOCKS && rc == 0)
+		emit_unreported(&c);
+	json_decref(c.shown);
 	if (c.unknown > 0)
 		lk_warn("%s: %lld item%s not in catalog.csv's %s column (first: %s); left out",
 		    ch->name, c.unknown, c.unknown == 1 ? "" : "s", c.mp->id_column, c.first_unknown);

@@ -1,12 +1,15 @@
 #!/bin/sh
 # The marketplace double goes away in the middle of a run and comes back
-# (empty, on the same port): the next runs converge.
+# (empty, on the same port): the next runs converge.  lk-push sees (through
+# lk-fetch --stocks) that the restarted double lost the products it had
+# already been sent, and sends them again.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/t9-sync-lib.sh"
 t9_start_double
 
 test_expect_success 'killed during a run, restarted: the next run converges' '
 	mkdemo && lk-sync -C state -q >/dev/null &&
+	snapshot >before &&
 	port=${DOUBLE_URL##*:} &&
 	sed "s|<count>12</count>|<count>20</count>|" feeds/main.xml >x && mv x feeds/main.xml &&
 	double_ctl POST /_double/faults "{\"count\":1,\"kind\":\"hang\",\"hang\":3,\"mp\":\"ozon\",\"method\":\"POST\",\"path\":\"stocks\"}" >/dev/null || exit 1
@@ -18,13 +21,12 @@ test_expect_success 'killed during a run, restarted: the next run converges' '
 	lk-sync -C state -q >second.out 2>second.err; echo "second: $?" &&
 	lk-sync -C state -q >third.out 2>third.err; echo "third: $?" &&
 	test "$(held wb SKU-0001)" = 10 && test "$(held ozon SKU-0001)" = 10 &&
-	test "$(held ym SKU-0001)" = 9
-'
-# Not asserted: the products the restarted (emptied) double lost but lk had
-# already pushed are not sent again, since lk-push sends what differs from
-# its own last push, not from the stock the marketplace shows (seen).
-# Reported to the lead; lk-push --full restores them.
-: '
+	test "$(held ym SKU-0001)" = 9 &&
+	snapshot | grep -v -e " 0$" -e " SKU-0001 " >after &&
+	grep -v -e " 0$" -e " SKU-0001 " before >want && test_cmp want after &&
+	double_ctl DELETE /_double/log >/dev/null &&
+	lk-sync -C state -q >fourth.out 2>fourth.err &&
+	test -z "$(pushed_items)"
 '
 
 double_stop
