@@ -51,6 +51,10 @@ check_ledger() {
 		return 1
 	fi
 	jq -c . "$1/.lk/reserve.ndjson" >/dev/null || return 1
+}
+
+# no_temp DIR: a kill may leave a temporary file; the next write removes it.
+no_temp() {
 	if find "$1/.lk" -name "*tmp*" | grep -q .; then echo "temp file left in $1/.lk" >&2; return 1; fi
 }
 
@@ -58,7 +62,8 @@ check_ledger() {
 rerun() {
 	at 1800 lk-reserve -C "$1" <in2 >got.out &&
 	test_cmp new "$1/.lk/reserve.ndjson" &&
-	test_cmp want.out got.out
+	test_cmp want.out got.out &&
+	no_temp "$1"
 }
 
 test_expect_success 'running the same input twice converges' '
