@@ -104,7 +104,7 @@ main(int argc, char **argv)
 	struct lk_config cfg;
 	struct lk_state *state = NULL;
 	struct lk_atomic out;
-	char err[512], *password = NULL, *cache_dir = NULL;
+	char err[512], *password = NULL, *cache_dir = NULL, *local_url = NULL;
 	FILE *fp = stdout;
 	int rc;
 
@@ -205,6 +205,9 @@ main(int argc, char **argv)
 			src.imap_subject = s->imap_subject;
 			src.imap_from = s->imap_from;
 			src.attachment = s->attachment;
+		} else if (s->url && s->url[0] != '/' && strstr(s->url, "://") == NULL) {
+			/* A relative path in the config means the state directory's. */
+			src.url = local_url = lk_path_join(lk_state_dir(state), s->url);
 		} else {
 			src.url = s->url;
 		}
@@ -263,6 +266,7 @@ main(int argc, char **argv)
 		    src.name, st.written);
 	}
 	lk_secret_free(password);
+	free(local_url);
 	free(cache_dir);
 	if (state) {
 		lk_config_free(&cfg);
