@@ -377,7 +377,11 @@ run_stage(struct lk_sync_plan *p, struct lk_sync_stage *s)
 		break;
 	case LK_SYNC_PUSH:
 		dep = stage_of(p, LK_SYNC_ALLOC);
-		if (dep && dep->code != 0) {
+		/*
+		 * lk-alloc's exit 3 stopped only the channels whose source is too
+		 * old, and it wrote no alloc record for them: the rest may go.
+		 */
+		if (dep && dep->code != 0 && !(dep->ran && dep->code == LK_EX_SAFETY)) {
 			if (dep->ran)
 				snprintf(p->nopush_buf, sizeof p->nopush_buf, "lk-alloc exited %d", dep->code);
 			else

@@ -51,8 +51,18 @@ test_expect_success 'a dead feed on the very first run: nothing is pushed at all
 	mv x state/sources/main.json &&
 	test_expect_code 3 lk-sync -C state -q >out.txt 2>err.txt &&
 	pushed_items >items && test ! -s items &&
-	test ! -s "$(last_run)/push.out" &&
-	test_grep err.txt "lk-sync: nothing pushed: lk-alloc exited 3"
+	! grep -q "\"type\":\"pushed\"" "$(last_run)/push.out" &&
+	test ! -e out/site-feed.xml && test ! -e state/out/site-feed.xml
+'
+
+test_expect_success 'a dead supplier feed on the first run: its channels wait, the site feed (main only) is written' '
+	mkdemo &&
+	sed "s|\"url\": \"[^\"]*\"|\"url\": \"http://127.0.0.1:1/supplier.csv\"|" state/sources/supplier.json >x &&
+	mv x state/sources/supplier.json &&
+	test_expect_code 3 lk-sync -C state -q >out.txt 2>err.txt &&
+	pushed_items >items && test ! -s items &&
+	grep -q "\"channel\":\"site\".*\"status\":\"ok\"" "$(last_run)/push.out" &&
+	! grep "\"type\":\"pushed\"" "$(last_run)/push.out" | grep -v "\"channel\":\"site\""
 '
 
 test_expect_success 'a feed that does not parse: the last snapshot is used, exit 65' '
