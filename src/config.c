@@ -302,6 +302,7 @@ load_source(struct lk_state *st, const char *name, struct lk_source *s, struct l
 	s->on_sale = 1;
 	s->unavailable_zero = 1;
 	s->header = 1;
+	s->available_qty = -1;
 	c.obj = load_json(st, s->file, d, 1);
 	if (c.obj == NULL)
 		return;
@@ -333,9 +334,9 @@ load_source(struct lk_state *st, const char *name, struct lk_source *s, struct l
 	s->quote = get_str(&c, "quote", 0);
 	s->header = get_bool(&c, "header", 1);
 	s->duplicates = get_enum(&c, "duplicates", dups, 0);
-	(void)get_bool(&c, "per_warehouse", 0);
-	(void)get_bool(&c, "location_names", 0);
-	(void)get_int(&c, "available_qty", 0, 1000000000, 0);
+	s->per_warehouse = get_bool(&c, "per_warehouse", 0);
+	s->location_names = get_bool(&c, "location_names", 0);
+	s->available_qty = get_int(&c, "available_qty", 0, 1000000000, -1);
 	if (s->kind && strcmp(s->kind, "email") == 0) {
 		if (s->imap_url == NULL)
 			lk_diag_add(d, s->file, "imap_url", "missing (kind email reads an IMAP folder)");

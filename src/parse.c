@@ -59,45 +59,6 @@ lk_parse_opt_encoding(const char *s)
 	    strcmp(s, "windows-1251") == 0 ? 0 : -1;
 }
 
-/* A member of the raw source object that the typed struct lacks. */
-static int
-raw_member(const struct lk_source *src, const char *key, json_t **v)
-{
-	*v = src->raw ? json_object_get(src->raw, key) : NULL;
-	return *v != NULL;
-}
-
-/* The options only kept in src->raw (struct lk_source has no field yet). */
-static int
-from_raw(struct lk_parse_opts *o, const unsigned char *set,
-    const struct lk_source *src, char *err, size_t errlen)
-{
-	json_t *v;
-
-	if (!set[LK_OPT_AVAILABLE_QTY] && raw_member(src, "available_qty", &v)) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0) {
-			snprintf(err, errlen, "available_qty: not a whole number >= 0");
-			return -1;
-		}
-		o->available_qty = json_integer_value(v);
-	}
-	if (!set[LK_OPT_PER_WAREHOUSE] && raw_member(src, "per_warehouse", &v)) {
-		if (!json_is_boolean(v)) {
-			snprintf(err, errlen, "per_warehouse: not true or false");
-			return -1;
-		}
-		o->per_warehouse = json_is_true(v);
-	}
-	if (!set[LK_OPT_LOCATION_NAMES] && raw_member(src, "location_names", &v)) {
-		if (!json_is_boolean(v)) {
-			snprintf(err, errlen, "location_names: not true or false");
-			return -1;
-		}
-		o->location_names = json_is_true(v);
-	}
-	return 0;
-}
-
 int
 lk_parse_opts_from_source(struct lk_parse_opts *o, const unsigned char set[LK_OPT_NBITS],
     const struct lk_source *src, char *err, size_t errlen)
@@ -135,7 +96,13 @@ lk_parse_opts_from_source(struct lk_parse_opts *o, const unsigned char set[LK_OP
 		snprintf(err, errlen, "duplicates: '%s' is not sum or error", src->duplicates);
 		return -1;
 	}
-	return from_raw(o, set, src, err, errlen);
+	if (!set[LK_OPT_AVAILABLE_QTY] && src->available_qty >= 0)
+		o->available_qty = src->available_qty;
+	if (!set[LK_OPT_PER_WAREHOUSE])
+		o->per_warehouse = src->per_warehouse;
+	if (!set[LK_OPT_LOCATION_NAMES])
+		o->location_names = src->location_names;
+	return 0;
 }
 
 /* --- reports --- */

@@ -106,6 +106,9 @@ struct lk_source {
 	char *quote;                /* csv: one character */
 	int header;                 /* csv: first row is a header (true) */
 	char *duplicates;           /* sum | error */
+	long long available_qty;    /* yml: units an available offer without a quantity has (-1 = none) */
+	int per_warehouse;          /* cml: one record per 1C warehouse (false) */
+	int location_names;         /* cml: location is the warehouse's name, not its id (false) */
 	json_t *raw;                /* the whole object */
 };
 
