@@ -192,7 +192,15 @@ lk_rec_qty(const json_t *rec, const char *key, long long *out)
 
 /* --- writing --- */
 
-static int emit_nfields;
+/*
+ * A record is built in one buffer and written with one fwrite at
+ * lk_emit_end(): stdio calls per field cost more than the escaping.
+ */
+static struct {
+	char *p;
+	size_t len, cap;
+	int nfields;
+} ebuf;
 
 static FILE *
 out(void)
@@ -200,11 +208,29 @@ out(void)
 	return lk_emit_fp ? lk_emit_fp : stdout;
 }
 
-static void
-check(FILE *fp)
+static inline void
+grow(size_t more)
 {
-	if (ferror(fp))
-		lk_die(LK_EX_IOERR, "write error on %s:", fp == stdout ? "stdout" : "output");
+	if (ebuf.len + more <= ebuf.cap)
+		return;
+	while (ebuf.len + more > ebuf.cap)
+		ebuf.cap = ebuf.cap ? ebuf.cap * 2 : 4096;
+	ebuf.p = lk_xrealloc(ebuf.p, ebuf.cap);
+}
+
+static inline void
+put(const char *s, size_t n)
+{
+	grow(n);
+	memcpy(ebuf.p + ebuf.len, s, n);
+	ebuf.len += n;
+}
+
+static inline void
+putch(char c)
+{
+	grow(1);
+	ebuf.p[ebuf.len++] = c;
 }
 
 size_t
@@ -236,67 +262,94 @@ lk_utf8_len(const unsigned char *s, size_t avail)
 	return n;
 }
 
-void
-lk_json_write_string(FILE *fp, const char *str, size_t len)
+/* Bytes that go into a JSON string as they are: printable ASCII but '"' and '\\'. */
+static unsigned char plain[256];
+
+static void
+init_plain(void)
+{
+	int c;
+
+	for (c = 0x20; c < 0x7f; c++)
+		plain[c] = c != '"' && c != '\\';
+}
+
+/* Appends s as a JSON string with quotes; invalid UTF-8 becomes U+FFFD. */
+static void
+put_string(const char *str, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0, n;
+	size_t i = 0, start, n;
 
-	putc('"', fp);
+	if (!plain['a'])
+		init_plain();
+	grow(len + 2);
+	ebuf.p[ebuf.len++] = '"';
 	while (i < len) {
-		unsigned char c = s[i];
-
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+		start = i;
+		while (i < len && plain[s[i]])
 			i++;
-			run++;
-			continue;
-		}
-		if (c >= 0x80 && (n = lk_utf8_len(s + i, len - i)) > 0) {
+		if (i > start)
+			put(str + start, i - start);
+		if (i == len)
+			break;
+		if (s[i] >= 0x80 && (n = lk_utf8_len(s + i, len - i)) > 0) {
+			put(str + i, n);
 			i += n;
-			run += n;
 			continue;
 		}
-		if (run)
-			fwrite(s + i - run, 1, run, fp);
-		run = 0;
-		if (c == '"' || c == '\\') {
-			putc('\\', fp);
-			putc(c, fp);
-		} else if (c == '\n') {
-			fputs("\\n", fp);
-		} else if (c == '\t') {
-			fputs("\\t", fp);
-		} else if (c == '\r') {
-			fputs("\\r", fp);
-		} else if (c < 0x20) {
-			fputs("\\u00", fp);
-			putc(hex[c >> 4], fp);
-			putc(hex[c & 15], fp);
-		} else {
-			fputs("\xef\xbf\xbd", fp);
+		switch (s[i]) {
+		case '"': put("\\\"", 2); break;
+		case '\\': put("\\\\", 2); break;
+		case '\n': put("\\n", 2); break;
+		case '\t': put("\\t", 2); break;
+		case '\r': put("\\r", 2); break;
+		default:
+			if (s[i] < 0x20) {
+				char u[6] = { '\\', 'u', '0', '0', hex[s[i] >> 4], hex[s[i] & 15] };
+
+				put(u, sizeof u);
+			} else {
+				put("\xef\xbf\xbd", 3);
+			}
 		}
 		i++;
 	}
-	if (run)
-		fwrite(s + i - run, 1, run, fp);
-	putc('"', fp);
+	putch('"');
 }
 
+void
+lk_json_write_string(FILE *fp, const char *s, size_t len)
+{
+	size_t saved = ebuf.len;
+
+	/* Borrow the end of the record buffer; the record in progress stays. */
+	put_string(s, len);
+	fwrite(ebuf.p + saved, 1, ebuf.len - saved, fp);
+	ebuf.len = saved;
+}
+
+/* Keys are lk's own identifiers, plain ASCII: no escaping needed. */
 static void
 key(const char *k)
 {
-	FILE *fp = out();
+	size_t n = strlen(k);
 
-	putc(emit_nfields++ ? ',' : '{', fp);
-	lk_json_write_string(fp, k, strlen(k));
-	putc(':', fp);
+	grow(n + 4);
+	ebuf.p[ebuf.len++] = ebuf.nfields++ ? ',' : '{';
+	ebuf.p[ebuf.len++] = '"';
+	memcpy(ebuf.p + ebuf.len, k, n);
+	ebuf.len += n;
+	ebuf.p[ebuf.len++] = '"';
+	ebuf.p[ebuf.len++] = ':';
 }
 
 void
 lk_emit_begin(const char *type)
 {
-	emit_nfields = 0;
+	ebuf.len = 0;
+	ebuf.nfields = 0;
 	lk_emit_str("type", type);
 }
 
@@ -304,7 +357,7 @@ void
 lk_emit_strn(const char *k, const char *val, size_t len)
 {
 	key(k);
-	lk_json_write_string(out(), val, len);
+	put_string(val, len);
 }
 
 void
@@ -312,7 +365,7 @@ lk_emit_str(const char *k, const char *val)
 {
 	if (val == NULL) {
 		key(k);
-		fputs("null", out());
+		put("null", 4);
 		return;
 	}
 	lk_emit_strn(k, val, strlen(val));
@@ -321,21 +374,34 @@ lk_emit_str(const char *k, const char *val)
 void
 lk_emit_int(const char *k, long long v)
 {
+	char buf[24], *p = buf + sizeof buf;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
 	key(k);
-	fprintf(out(), "%lld", v);
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (v < 0)
+		*--p = '-';
+	put(p, (size_t)(buf + sizeof buf - p));
 }
 
 void
 lk_emit_bool(const char *k, int v)
 {
 	key(k);
-	fputs(v ? "true" : "false", out());
+	if (v)
+		put("true", 4);
+	else
+		put("false", 5);
 }
 
 static int
 dump_cb(const char *buf, size_t size, void *data)
 {
-	return fwrite(buf, 1, size, data) == size ? 0 : -1;
+	(void)data;
+	put(buf, size);
+	return 0;
 }
 
 void
@@ -343,9 +409,9 @@ lk_emit_json(const char *k, const json_t *v)
 {
 	key(k);
 	if (v == NULL)
-		fputs("null", out());
+		put("null", 4);
 	else
-		json_dump_callback(v, dump_cb, out(),
+		json_dump_callback(v, dump_cb, NULL,
 		    JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
 }
 
@@ -354,9 +420,14 @@ lk_emit_end(void)
 {
 	FILE *fp = out();
 
-	fputs(emit_nfields ? "}\n" : "{}\n", fp);
-	emit_nfields = 0;
-	check(fp);
+	if (ebuf.nfields)
+		put("}\n", 2);
+	else
+		put("{}\n", 3);
+	ebuf.nfields = 0;
+	if (fwrite(ebuf.p, 1, ebuf.len, fp) != ebuf.len || ferror(fp))
+		lk_die(LK_EX_IOERR, "write error on %s:", fp == stdout ? "stdout" : "output");
+	ebuf.len = 0;
 }
 
 void
