@@ -30,6 +30,7 @@
 #ifndef LK_PARSE_H
 #define LK_PARSE_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -195,6 +196,7 @@ void lk_input_close(struct lk_input *in);
 
 /* --- the commands (parsecli.c): after getopt --- */
 struct lk_parse_cli {
+	const char *kind;       /* "yml", "cml", "csv" */
 	struct lk_parse_opts opts;
 	unsigned char set[LK_OPT_NBITS];   /* given on the command line */
 	const char *source;     /* --source NAME: name and sources/NAME.json */
@@ -205,6 +207,25 @@ struct lk_parse_cli {
 	struct lk_state *st;
 	int have_cfg;
 };
+
+/*
+ * The long options of the parsers, one id each, so one handler serves the
+ * three commands; each command's option table lists those it accepts.
+ */
+enum lk_parse_optid {
+	LK_PO_NAME = 256, LK_PO_SKU, LK_PO_QTY, LK_PO_LOCATION, LK_PO_OUTLETS,
+	LK_PO_AVAILABLE_QTY, LK_PO_KEEP_UNAVAILABLE, LK_PO_PER_WAREHOUSE,
+	LK_PO_LOCATION_NAMES, LK_PO_DELIMITER, LK_PO_QUOTE, LK_PO_NO_HEADER,
+	LK_PO_ENCODING, LK_PO_DUPLICATES, LK_PO_STRICT
+};
+
+/*
+ * A parser command's whole main(): options (longopts, plus -C, -s, -q, -v,
+ * -h, -V), the source config of the given kind, the input, the run.
+ * Returns the exit status.
+ */
+int lk_parse_cli_main(int argc, char **argv, const char *usage, const struct option *longopts,
+    const char *kind, int (*parse)(struct lk_parse *, struct lk_input *));
 
 /* With --source, fills unset options from sources/NAME.json (exits 66/78). */
 void lk_parse_cli_config(struct lk_parse_cli *c, const char *kind);

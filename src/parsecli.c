@@ -3,6 +3,7 @@
  * source config, the input, the run and the exit status (parse.h).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,4 +116,91 @@ lk_parse_cli_run(struct lk_parse_cli *c, int (*parse)(struct lk_parse *, struct 
 	}
 	lk_close_stdout();
 	return status;
+}
+
+/* Applies one parser option; a bad value is a usage error (64). */
+static void
+option(struct lk_parse_cli *c, int ch, const char *arg)
+{
+	struct lk_parse_opts *o = &c->opts;
+
+	switch (ch) {
+	case LK_PO_NAME: c->name = arg; return;
+	case LK_PO_STRICT: o->strict = 1; return;
+	case LK_PO_SKU:
+		/* 1C has three identifiers; the other formats name any field. */
+		if (strcmp(c->kind, "cml") == 0 && strcmp(arg, "id") != 0 &&
+		    strcmp(arg, "article") != 0 && strcmp(arg, "barcode") != 0)
+			lk_usage_error("--sku: '%s' is not id, article or barcode", arg);
+		o->sku = arg, c->set[LK_OPT_SKU] = 1;
+		return;
+	case LK_PO_QTY: o->qty = arg, c->set[LK_OPT_QTY] = 1; return;
+	case LK_PO_LOCATION: o->location = arg, c->set[LK_OPT_LOCATION] = 1; return;
+	case LK_PO_OUTLETS:
+		if (strcmp(arg, "split") != 0 && strcmp(arg, "sum") != 0)
+			lk_usage_error("--outlets: '%s' is not split or sum", arg);
+		o->outlets_sum = strcmp(arg, "sum") == 0, c->set[LK_OPT_OUTLETS] = 1;
+		return;
+	case LK_PO_AVAILABLE_QTY:
+		if (lk_parse_ll(arg, 0, 1000000000, &o->available_qty) < 0)
+			lk_usage_error("--available-qty: '%s' is not a whole number >= 0", arg);
+		c->set[LK_OPT_AVAILABLE_QTY] = 1;
+		return;
+	case LK_PO_KEEP_UNAVAILABLE: o->unavailable_zero = 0, c->set[LK_OPT_UNAVAILABLE] = 1; return;
+	case LK_PO_PER_WAREHOUSE: o->per_warehouse = 1, c->set[LK_OPT_PER_WAREHOUSE] = 1; return;
+	case LK_PO_LOCATION_NAMES: o->location_names = 1, c->set[LK_OPT_LOCATION_NAMES] = 1; return;
+	case LK_PO_DELIMITER:
+		if (lk_parse_opt_char(arg, &o->delimiter) < 0)
+			lk_usage_error("--delimiter: '%s' is not one character or 'tab'", arg);
+		c->set[LK_OPT_DELIMITER] = 1;
+		return;
+	case LK_PO_QUOTE:
+		if (lk_parse_opt_char(arg, &o->quote) < 0)
+			lk_usage_error("--quote: '%s' is not one character", arg);
+		c->set[LK_OPT_QUOTE] = 1;
+		return;
+	case LK_PO_NO_HEADER: o->header = 0, c->set[LK_OPT_HEADER] = 1; return;
+	case LK_PO_ENCODING:
+		if (lk_parse_opt_encoding(arg) < 0)
+			lk_usage_error("--encoding: '%s' is not auto, utf-8 or windows-1251", arg);
+		o->encoding = arg, c->set[LK_OPT_ENCODING] = 1;
+		return;
+	case LK_PO_DUPLICATES:
+		if (lk_parse_opt_duplicates(arg, &o->duplicates) < 0)
+			lk_usage_error("--duplicates: '%s' is not sum or error", arg);
+		c->set[LK_OPT_DUPLICATES] = 1;
+		return;
+	default:
+		lk_usage_error("unknown option");
+	}
+}
+
+int
+lk_parse_cli_main(int argc, char **argv, const char *usage, const struct option *longopts,
+    const char *kind, int (*parse)(struct lk_parse *, struct lk_input *))
+{
+	struct lk_parse_cli c;
+	int ch;
+
+	lk_start(argc, argv);
+	memset(&c, 0, sizeof c);
+	c.kind = kind;
+	lk_parse_opts_init(&c.opts);
+	while ((ch = getopt_long(argc, argv, "C:s:qvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'C': c.state_dir = optarg; break;
+		case 's': c.source = optarg; break;
+		case 'q': lk_quiet = 1; break;
+		case 'v': lk_verbose = 1; break;
+		case 'h': fputs(usage, stdout); lk_close_stdout(); return LK_EX_OK;
+		case 'V': lk_print_version();
+		case '?': lk_usage_error("see the options above");
+		default: option(&c, ch, optarg);
+		}
+	}
+	if (argc - optind > 1)
+		lk_usage_error("one input file at most");
+	c.file = argv[optind];
+	lk_parse_cli_config(&c, kind);
+	return lk_parse_cli_run(&c, parse);
 }
