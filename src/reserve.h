@@ -137,4 +137,19 @@ const char *const *lk_reserve_status_defaults(const char *marketplace);
 int lk_reserve_status_in(const char *const *set, const char *status);
 int lk_reserve_status_cancelled(const char *status);
 
+/* --- one run of lk-reserve (reserve-run.c) --- */
+struct lk_reserve_opts {
+	const char *dir;        /* the state directory, or NULL */
+	int dry_run;            /* compute and print, save nothing */
+	int list;               /* print the ledger and stop */
+	int strict;             /* a bad record is fatal (65) */
+};
+
+/*
+ * Loads the config and the ledger, reads records on stdin, saves the
+ * ledger under the state lock (unless dry_run) and writes the records;
+ * returns the exit status (fatal errors exit from inside).
+ */
+int lk_reserve_main(const struct lk_reserve_opts *o);
+
 #endif

@@ -1,0 +1,402 @@
+/*
+ * reserve-run.c - one lk-reserve run (lk-reserve(1)): the channels'
+ * settings, the input records, the ledger under the state lock, and the
+ * output.  The ledger rules themselves are in reserve.c.
+ *
+ * Records other than order and orders pass through; they are buffered and
+ * written only after the ledger is saved, so a run that cannot save its
+ * ledger writes nothing and lk-alloc never sees stock without its reserve.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "exit.h"
+#include "lock.h"
+#include "ndjson.h"
+#include "reserve.h"
+#include "state.h"
+#include "util.h"
+
+/* What lk-reserve needs to know about each configured channel. */
+struct chan {
+	const struct lk_channel *ch;
+	const char **statuses;      /* NULL-terminated; NULL = none known */
+	long long grace;
+	json_t *pushed;             /* sku -> pushed record, loaded on first use */
+};
+
+struct run {
+	struct lk_config cfg;
+	struct lk_state *st;
+	struct chan *chans;
+	struct lk_reserve rsv;
+	struct lk_reader rd;
+	unsigned long nbad;
+	int dry_run;
+};
+
+/* --- channel settings: reserve_statuses and seen_grace from the channel file --- */
+
+static const char **
+chan_statuses(const struct lk_channel *ch, struct lk_diag *d)
+{
+	json_t *a = ch->raw ? json_object_get(ch->raw, "reserve_statuses") : NULL;
+	const char *const *def = lk_reserve_status_defaults(ch->marketplace);
+	const char **v;
+	size_t n = 0;
+
+	if (a == NULL) {
+		while (def && def[n])
+			n++;
+		if (def == NULL)
+			return NULL;
+		v = lk_xcalloc(n + 1, sizeof *v);
+		memcpy(v, def, n * sizeof *v);
+		return v;
+	}
+	if (!json_is_array(a)) {
+		lk_diag_add(d, ch->file, "reserve_statuses", "must be an array of strings");
+		return NULL;
+	}
+	v = lk_xcalloc(json_array_size(a) + 1, sizeof *v);
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		const char *s = json_string_value(json_array_get(a, i));
+		if (s == NULL)
+			lk_diag_add(d, ch->file, "reserve_statuses", "item %zu is not a string", i + 1);
+		else
+			v[n++] = s;
+	}
+	return v;
+}
+
+static long long
+chan_grace(const struct lk_channel *ch, struct lk_diag *d)
+{
+	json_t *g = ch->raw ? json_object_get(ch->raw, "seen_grace") : NULL;
+	long long v;
+
+	/* Yandex Market applies stock "within up to 15 minutes"; the others within seconds. */
+	if (g == NULL)
+		return ch->marketplace && strcmp(ch->marketplace, "ym") == 0 ? 900 : 120;
+	if (json_is_integer(g) && json_integer_value(g) >= 0)
+		return json_integer_value(g);
+	if (json_is_string(g) && lk_parse_duration(json_string_value(g), &v) == 0)
+		return v;
+	lk_diag_add(d, ch->file, "seen_grace", "must be a duration (\"15m\") or seconds");
+	return 0;
+}
+
+static void
+load_channels(struct run *r)
+{
+	struct lk_diag d = { 0 };
+
+	r->chans = lk_xcalloc(r->cfg.nchannels, sizeof *r->chans);
+	for (size_t i = 0; i < r->cfg.nchannels; i++) {
+		r->chans[i].ch = &r->cfg.channels[i];
+		r->chans[i].statuses = chan_statuses(&r->cfg.channels[i], &d);
+		r->chans[i].grace = chan_grace(&r->cfg.channels[i], &d);
+	}
+	if (lk_diag_print(&d) > 0)
+		exit(LK_EX_CONFIG);
+	lk_diag_free(&d);
+}
+
+static struct chan *
+chan_find(struct run *r, const char *name)
+{
+	for (size_t i = 0; i < r->cfg.nchannels; i++)
+		if (strcmp(r->chans[i].ch->name, name) == 0)
+			return &r->chans[i];
+	return NULL;
+}
+
+/* STATE/.lk/pushed/CHANNEL.ndjson: what lk-push last sent; a missing file is nothing known. */
+static json_t *
+chan_pushed(struct run *r, struct chan *c)
+{
+	struct lk_reader rd;
+	char *path;
+	json_t *rec;
+
+	if (c->pushed)
+		return c->pushed;
+	c->pushed = json_object();
+	path = lk_xasprintf("%s/pushed/%s.ndjson", lk_state_lkdir(r->st), c->ch->name);
+	if (lk_reader_open(&rd, path, 0, 0) < 0) {
+		if (errno != ENOENT)
+			lk_warn("cannot open '%s':", path);
+		free(path);
+		return c->pushed;
+	}
+	while ((rec = lk_reader_next(&rd)) != NULL) {
+		const char *sku = lk_rec_str(rec, "sku");
+		if (sku)
+			json_object_set(c->pushed, sku, rec);
+		json_decref(rec);
+	}
+	r->nbad += rd.nbad;
+	lk_reader_close(&rd);
+	free(path);
+	return c->pushed;
+}
+
+/* --- input records --- */
+
+/* Reports a bad record (fatal with --strict) and skips it. */
+#define BAD(...) do { lk_reader_bad(&r->rd, __VA_ARGS__); return; } while (0)
+
+/* The record's time field, 0 when absent; -1 when present but not a time. */
+static int
+rec_time(const json_t *rec, const char *key, time_t *t)
+{
+	const char *s = lk_rec_str(rec, key);
+
+	*t = 0;
+	if (json_object_get(rec, key) == NULL)
+		return 0;
+	return s && lk_parse_time(s, t) == 0 ? 0 : -1;
+}
+
+static const char *
+rec_id(const json_t *rec, char buf[static 24])
+{
+	json_t *v = json_object_get(rec, "id");
+
+	if (json_is_integer(v)) {
+		snprintf(buf, 24, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return buf;
+	}
+	return json_string_value(v);
+}
+
+static void
+do_order(struct run *r, const json_t *rec)
+{
+	const char *channel = lk_rec_str(rec, "channel"), *sku = lk_rec_str(rec, "sku");
+	const char *status = lk_rec_str(rec, "status"), *id;
+	char idbuf[24];
+	long long qty;
+	time_t at;
+	struct chan *c;
+
+	if ((id = rec_id(rec, idbuf)) == NULL)
+		BAD("order without 'id'");
+	if (channel == NULL || sku == NULL || status == NULL)
+		BAD("order %s without '%s'", id,
+		    !channel ? "channel" : !sku ? "sku" : "status");
+	if (lk_rec_qty(rec, "qty", &qty) < 0)
+		BAD("order %s: 'qty' is not a whole number >= 0", id);
+	if (rec_time(rec, "at", &at) < 0)
+		BAD("order %s: 'at' is not an RFC 3339 time", id);
+	if ((c = chan_find(r, channel)) == NULL)
+		BAD("order %s: unknown channel '%s'", id, channel);
+	if (c->statuses == NULL)
+		BAD("order %s: channel '%s' has no reserve_statuses",
+		    id, channel);
+	lk_reserve_order(&r->rsv, channel, id, sku, qty, status, at,
+	    lk_reserve_status_in(c->statuses, status), lk_reserve_status_cancelled(status));
+}
+
+static void
+do_orders(struct run *r, const json_t *rec)
+{
+	const char *channel = lk_rec_str(rec, "channel"), *status = lk_rec_str(rec, "status");
+
+	if (channel == NULL)
+		BAD("orders sentinel without 'channel'");
+	if (status == NULL || (strcmp(status, "complete") && strcmp(status, "failed")))
+		BAD("orders sentinel: 'status' must be complete or failed");
+	lk_reserve_listing(&r->rsv, channel, strcmp(status, "complete") == 0);
+}
+
+static void
+do_seen(struct run *r, const json_t *rec)
+{
+	const char *channel = lk_rec_str(rec, "channel"), *sku = lk_rec_str(rec, "sku");
+	long long qty, pqty;
+	time_t at, pat;
+	struct chan *c;
+	json_t *p;
+
+	if (channel == NULL || sku == NULL)
+		BAD("seen without '%s'", channel ? "sku" : "channel");
+	if (lk_rec_qty(rec, "qty", &qty) < 0)
+		BAD("seen %s: 'qty' is not a whole number >= 0", sku);
+	if (rec_time(rec, "at", &at) < 0)
+		BAD("seen %s: 'at' is not an RFC 3339 time", sku);
+	if ((c = chan_find(r, channel)) == NULL)
+		BAD("seen %s: unknown channel '%s'", sku, channel);
+	p = json_object_get(chan_pushed(r, c), sku);
+	if (p == NULL || lk_rec_qty(p, "qty", &pqty) < 0 || rec_time(p, "at", &pat) < 0 || !pat)
+		return;     /* lk never pushed it (or does not know when): nothing to compare */
+	lk_reserve_seen(&r->rsv, channel, sku, qty, at ? at : r->rsv.now, pqty, pat, c->grace);
+}
+
+static void
+read_input(struct run *r, int strict)
+{
+	json_t *rec;
+
+	lk_reader_open(&r->rd, NULL, 0, strict);
+	while ((rec = lk_reader_next(&r->rd)) != NULL) {
+		const char *type = lk_rec_type(rec);
+		if (type && strcmp(type, "order") == 0) {
+			do_order(r, rec);
+		} else if (type && strcmp(type, "orders") == 0) {
+			do_orders(r, rec);
+		} else {
+			/* seen records go on too: lk-push may compare with them. */
+			if (type && strcmp(type, "seen") == 0)
+				do_seen(r, rec);
+			lk_emit_record(rec);
+		}
+		json_decref(rec);
+	}
+	r->nbad += r->rd.nbad;
+	lk_reader_close(&r->rd);
+}
+
+/* --- output --- */
+
+static void
+emit_reserves(struct run *r)
+{
+	size_t n;
+	struct lk_rsv_total *t = lk_reserve_totals(&r->rsv, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *ids = json_array();
+		for (size_t j = 0; j < t[i].norders; j++)
+			json_array_append_new(ids, json_string(t[i].orders[j]));
+		lk_emit_begin("reserve");
+		lk_emit_str("sku", t[i].sku);
+		lk_emit_int("qty", t[i].qty);
+		lk_emit_json("orders", ids);
+		lk_emit_str("reason", t[i].unexplained_qty == 0 ? "orders" :
+		    t[i].order_qty == 0 ? "unexplained" : "orders+unexplained");
+		if (t[i].unexplained_qty)
+			lk_emit_int("unexplained", t[i].unexplained_qty);
+		if (r->dry_run)
+			lk_emit_bool("dry_run", 1);
+		lk_emit_end();
+		json_decref(ids);
+	}
+	lk_reserve_totals_free(t, n);
+}
+
+static void
+emit_conflicts(struct run *r)
+{
+	char buf[21];
+
+	for (size_t i = 0; i < r->rsv.nconflicts; i++) {
+		const struct lk_rsv_conflict *c = &r->rsv.conflicts[i];
+		lk_warn("%s: %s: the marketplace shows %lld, lk pushed %lld at %s%s: "
+		    "another program may be sending stock there", c->channel, c->sku,
+		    c->seen, c->pushed, lk_fmt_time(c->pushed_at, buf),
+		    strcmp(c->reason, "above_pushed") ? " and orders explain little" : "");
+		lk_emit_begin("conflict");
+		lk_emit_str("channel", c->channel);
+		lk_emit_str("sku", c->sku);
+		lk_emit_str("reason", c->reason);
+		lk_emit_int("pushed", c->pushed);
+		lk_emit_int("seen", c->seen);
+		lk_emit_int("orders", c->orders);
+		lk_emit_str("pushed_at", buf);
+		lk_emit_end();
+	}
+}
+
+static void
+copy_out(FILE *tmp)
+{
+	char buf[65536];
+	size_t n;
+
+	rewind(tmp);
+	while ((n = fread(buf, 1, sizeof buf, tmp)) > 0)
+		if (fwrite(buf, 1, n, stdout) != n)
+			lk_die(LK_EX_IOERR, "write error on stdout:");
+	if (ferror(tmp))
+		lk_die(LK_EX_IOERR, "cannot read the buffered records:");
+	fclose(tmp);
+}
+
+static void
+take_lock(struct run *r)
+{
+	lk_lock_state_or_die(lk_state_dir(r->st), r->cfg.global.lock_timeout * 1000);
+}
+
+static char *
+load_ledger(struct run *r)
+{
+	char err[512];
+	char *path = lk_path_join(lk_state_lkdir(r->st), "reserve.ndjson");
+
+	if (lk_reserve_load(&r->rsv, path, err, sizeof err) < 0)
+		lk_die(LK_EX_DATAERR, "%s", err);
+	return path;
+}
+
+static void
+list_ledger(struct run *r)
+{
+	char *path = load_ledger(r);
+
+	lk_reserve_write(&r->rsv, stdout, 1);
+	free(path);
+}
+
+static void
+reserve_run(struct run *r, int strict)
+{
+	FILE *tmp = tmpfile();
+	char *path;
+
+	if (tmp == NULL)
+		lk_die(LK_EX_CANTCREAT, "cannot create a temporary file:");
+	if (!r->dry_run)
+		take_lock(r);
+	path = load_ledger(r);
+	lk_emit_fp = tmp;
+	read_input(r, strict);
+	lk_reserve_finish(&r->rsv);
+	if (!r->dry_run && lk_reserve_save(&r->rsv, path) < 0)
+		lk_die(LK_EX_CANTCREAT, "cannot write '%s':", path);
+	lk_emit_fp = stdout;
+	copy_out(tmp);
+	emit_reserves(r);
+	emit_conflicts(r);
+	free(path);
+}
+
+int
+lk_reserve_main(const struct lk_reserve_opts *o)
+{
+	struct run r = { 0 };
+
+	r.st = lk_config_open_or_die(o->dir, NULL, &r.cfg);
+	r.dry_run = o->dry_run;
+	lk_reserve_init(&r.rsv, lk_now(), r.cfg.global.reserve_max_age,
+	    r.cfg.global.seen_reserve_ttl);
+	load_channels(&r);
+	if (o->list)
+		list_ledger(&r);
+	else
+		reserve_run(&r, o->strict);
+	lk_close_stdout();
+	for (size_t i = 0; i < r.cfg.nchannels; i++) {
+		free(r.chans[i].statuses);
+		json_decref(r.chans[i].pushed);
+	}
+	free(r.chans);
+	lk_reserve_free(&r.rsv);
+	lk_config_free(&r.cfg);
+	lk_state_close(r.st);
+	return r.nbad ? LK_EX_PARTIAL : LK_EX_OK;
+}
