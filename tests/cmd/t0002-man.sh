@@ -1,6 +1,7 @@
 #!/bin/sh
 # Every command has a man page; its SYNOPSIS says what --help says; every
 # page is clean under mandoc -Tlint.
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 
 # Collapses whitespace into single spaces.

@@ -2,6 +2,7 @@
 # lk-fetch of local files: a path, a file:// URL, and a relative path in a
 # source config, which is taken from the state directory wherever lk-fetch
 # runs from.
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 
 mkstate() {

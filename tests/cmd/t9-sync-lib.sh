@@ -14,7 +14,9 @@ export DOUBLE_DIR_SELF LK_DEMO_WB_TOKEN LK_DEMO_OZON_CLIENT_ID LK_DEMO_OZON_API_
 # shellcheck source=tests/double/double.sh
 . "$TOP/tests/double/double.sh"
 
-# The double for this file; stopped when the file ends.
+# The double for this file, with any extra arguments; stopped when the
+# file ends.
+# shellcheck disable=SC2120
 t9_start_double() {
 	double_start "$TRASH/double" --seed "$TOP/tests/double/seed-demo.json" \
 		--time-scale 0.01 --quiet "$@" || exit 1

@@ -1,7 +1,9 @@
 #!/bin/sh
 # lk-sync: the first sync of a demo-like state directory; the run folder;
 # dry run; secrets stay out of everything lk writes.
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t9-sync-lib.sh
 . "$(dirname "$0")/t9-sync-lib.sh"
 t9_start_double
 

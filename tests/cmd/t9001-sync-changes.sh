@@ -1,7 +1,9 @@
 #!/bin/sh
 # lk-sync: what a change in a feed, an order and a dead feed do to the
 # marketplaces, checked on the double.
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t9-sync-lib.sh
 . "$(dirname "$0")/t9-sync-lib.sh"
 t9_start_double
 

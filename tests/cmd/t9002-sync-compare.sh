@@ -1,7 +1,9 @@
 #!/bin/sh
 # A rule change reviewed in CI: lk-alloc --compare on the last run's input,
 # between the commit under review and its parent.
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t9-sync-lib.sh
 . "$(dirname "$0")/t9-sync-lib.sh"
 t9_start_double
 

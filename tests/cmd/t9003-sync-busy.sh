@@ -1,7 +1,9 @@
 #!/bin/sh
 # Two lk-sync runs at once: the second exits 75 and changes nothing; the
 # cron wrapper stays quiet on 75 and speaks on a real failure.
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t9-sync-lib.sh
 . "$(dirname "$0")/t9-sync-lib.sh"
 t9_start_double
 
@@ -12,7 +14,7 @@ slow_run() {
 	{ lk-sync -C state -q >first.out 2>first.err; echo $? >first.rc; } &
 	i=0
 	while ! ls state/.lk/runs/* >/dev/null 2>&1; do
-		i=$((i + 1)); [ $i -lt 200 ] || return 1; sleep 0.05
+		i=$((i + 1)); [ "$i" -lt 200 ] || return 1; sleep 0.05
 	done
 }
 

@@ -3,7 +3,9 @@
 # (empty, on the same port): the next runs converge.  lk-push sees (through
 # lk-fetch --stocks) that the restarted double lost the products it had
 # already been sent, and sends them again.
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t9-sync-lib.sh
 . "$(dirname "$0")/t9-sync-lib.sh"
 t9_start_double
 

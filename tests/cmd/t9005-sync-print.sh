@@ -1,6 +1,8 @@
 #!/bin/sh
 # lk-sync --print: the script runs by hand and gives the same result.
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t9-sync-lib.sh
 . "$(dirname "$0")/t9-sync-lib.sh"
 t9_start_double
 
