@@ -51,7 +51,7 @@ done
 lk-state -C "$demo/state" init -q
 cd "$demo"
 echo "sources:  main (YML feed, feeds/main.xml), supplier (CSV price list, feeds/supplier.csv)"
-echo "channels: wb (share 50%, at most 10), ozon and ym (equal split; ym keeps 1 back, shows 0 below 2),"
+echo "channels: wb (share 50%, at most 10), ozon and ym (the other 50%, split equally; ym keeps 1 back, shows 0 below 2),"
 echo "          site (a YML feed for the shop's own site: out/site-feed.xml)"
 echo "marketplaces: the local double at $DOUBLE_URL"
 git -C state log --oneline
