@@ -337,12 +337,14 @@ load_source(struct lk_state *st, const char *name, struct lk_source *s, struct l
 	s->per_warehouse = get_bool(&c, "per_warehouse", 0);
 	s->location_names = get_bool(&c, "location_names", 0);
 	s->available_qty = get_int(&c, "available_qty", 0, 1000000000, -1);
-	if (s->kind && strcmp(s->kind, "email") == 0) {
+	/* The raw kind, so a misspelt one still gets its url checked. */
+	if (json_is_string(json_object_get(c.obj, "kind")) &&
+	    strcmp(json_string_value(json_object_get(c.obj, "kind")), "email") == 0) {
 		if (s->imap_url == NULL)
 			lk_diag_add(d, s->file, "imap_url", "missing (kind email reads an IMAP folder)");
 		if (s->format == NULL)
 			lk_diag_add(d, s->file, "format", "missing (the attachment's format: yml, csv, cml)");
-	} else if (s->kind && s->url == NULL) {
+	} else if (s->url == NULL) {
 		lk_diag_add(d, s->file, "url", "missing");
 	}
 	if (s->delimiter && strlen(s->delimiter) != 1 && strcmp(s->delimiter, "tab") != 0)
