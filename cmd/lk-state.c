@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomic.h"
 #include "err.h"
 #include "exit.h"
 #include "repo.h"
@@ -31,69 +30,12 @@ static const char usage_text[] =
     "  -h, --help           show this help\n"
     "  -V, --version        show the version\n";
 
-static const struct { const char *path, *text; } example[] = {
-	{ ".gitignore", ".lk/\n" },
-	{ "lk.json",
-	  "{\n"
-	  "  \"comment\": \"push: the master switch; max_zero: lk-push refuses a run that takes more than this many products of a channel to 0\",\n"
-	  "  \"push\": false,\n"
-	  "  \"max_zero\": \"10%\",\n"
-	  "  \"source_max_age\": \"6h\",\n"
-	  "  \"reserve_max_age\": \"72h\",\n"
-	  "  \"seen_reserve_ttl\": \"1h\",\n"
-	  "  \"lock_timeout\": \"30s\"\n"
-	  "}\n" },
-	{ "sources/main.json",
-	  "{\n"
-	  "  \"comment\": \"A YML feed; sku from the offer id, quantity from <count> or <outlets>\",\n"
-	  "  \"kind\": \"yml\",\n"
-	  "  \"url\": \"https://example.com/feed.xml\",\n"
-	  "  \"on_sale\": true\n"
-	  "}\n" },
-	{ "channels/wb.json",
-	  "{\n"
-	  "  \"comment\": \"Wildberries FBS warehouse; the token is read from the environment, never stored here\",\n"
-	  "  \"marketplace\": \"wb\",\n"
-	  "  \"enabled\": false,\n"
-	  "  \"warehouse_id\": 123456,\n"
-	  "  \"credentials\": {\"env\": \"LK_WB_TOKEN\"},\n"
-	  "  \"sources\": [\"main\"],\n"
-	  "  \"rule\": [{\"share\": 90}, {\"if\": \">\", \"value\": 10, \"then\": 10}]\n"
-	  "}\n" },
-	{ "catalog.csv", "sku,wb_chrt_id,ozon_offer_id,ym_sku,mm_offer_id,barcode,brand,category,name\n" },
-	{ "overrides.csv", "sku,channel,qty\n" },
-};
-
 static int
 cmd_init(const char *dir)
 {
-	char err[512], *path;
-	size_t i;
-	int rc;
+	char err[512];
 
-	if (lk_repo_init(dir, err, sizeof err) == -1)
-		lk_die(LK_EX_CANTCREAT, "%s", err);
-	for (i = 0; i < sizeof example / sizeof example[0]; i++) {
-		path = lk_path_join(dir, example[i].path);
-		if (access(path, F_OK) == 0) {
-			free(path);
-			continue;   /* never overwrite the seller's files */
-		}
-		if (strchr(example[i].path, '/')) {
-			char *sub = lk_path_join(dir, "sources");
-
-			lk_mkdirs(sub, 0);
-			free(sub);
-			sub = lk_path_join(dir, "channels");
-			lk_mkdirs(sub, 0);
-			free(sub);
-		}
-		if (lk_atomic_write(path, example[i].text, strlen(example[i].text)) == -1)
-			lk_die(LK_EX_CANTCREAT, "%s:", path);
-		free(path);
-	}
-	rc = lk_repo_commit(dir, "lk-state init: example configuration", NULL, 0, err, sizeof err);
-	if (rc == -1)
+	if (lk_repo_init_example(dir, err, sizeof err) == -1)
 		lk_die(LK_EX_CANTCREAT, "%s", err);
 	lk_info("initialised %s", dir);
 	return LK_EX_OK;
@@ -154,56 +96,11 @@ cmd_show(const char *dir, const char *rev, const char *path)
 	return LK_EX_OK;
 }
 
-struct scan {
-	const char *file;
-	size_t found;
-};
-
 static void
-report_secret(const char *path, const char *why, void *arg)
+report_secret(const char *file, const char *path, const char *why, void *arg)
 {
-	struct scan *s = arg;
-
-	lk_warn("%s: %s: %s", s->file, path, why);
-	s->found++;
-}
-
-/* Refuses files that hold what looks like a secret; returns how many. */
-static size_t
-scan_secrets(const char *dir)
-{
-	char err[512], *p, *buf;
-	size_t n, i, len, total = 0;
-	char **files = lk_repo_files(dir, &n, err, sizeof err);
-	struct lk_state *st;
-	int code;
-
-	if (files == NULL)
-		lk_die(LK_EX_CONFIG, "%s", err);
-	st = lk_state_open(dir, NULL, err, sizeof err, &code);
-	if (st == NULL)
-		lk_die(code, "%s", err);
-	for (i = 0; i < n; i++) {
-		size_t l = strlen(files[i]);
-		json_t *doc;
-		struct scan s = { files[i], 0 };
-
-		if (l < 5 || strcmp(files[i] + l - 5, ".json") != 0)
-			continue;
-		if (lk_state_read(st, files[i], &buf, &len) == -1)
-			continue;   /* deleted in the working tree */
-		p = buf;
-		doc = json_loadb(p, len, 0, NULL);
-		free(buf);
-		if (doc) {
-			lk_json_find_secrets(doc, report_secret, &s);
-			json_decref(doc);
-		}
-		total += s.found;
-	}
-	lk_strv_free(files, n);
-	lk_state_close(st);
-	return total;
+	(void)arg;
+	lk_warn("%s: %s: %s", file, path, why);
 }
 
 static int
@@ -220,7 +117,10 @@ cmd_commit(const char *dir, const char *msg)
 	st = lk_config_open_or_die(dir, NULL, &cfg);
 	lk_config_free(&cfg);
 	lk_state_close(st);
-	if ((n = scan_secrets(dir)) > 0)
+	n = lk_repo_find_secrets(dir, report_secret, NULL, err, sizeof err);
+	if (n == (size_t)-1)
+		lk_die(LK_EX_CONFIG, "%s", err);
+	if (n > 0)
 		lk_die(LK_EX_CONFIG, "refusing to commit: %zu value%s look%s like secrets; "
 		    "keep them in the environment or a credentials file outside the repository",
 		    n, n == 1 ? "" : "s", n == 1 ? "s" : "");

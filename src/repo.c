@@ -1,10 +1,15 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <git2.h>
 
+#include "atomic.h"
 #include "repo.h"
+#include "secrets.h"
+#include "state.h"
 #include "util.h"
 
 static int
@@ -189,4 +194,128 @@ out:
 	git_index_free(index);
 	git_repository_free(repo);
 	return v;
+}
+
+/* The example configuration of `lk-state init`: commented, pushing off. */
+static const struct { const char *path, *text; } example[] = {
+	{ ".gitignore", ".lk/\n" },
+	{ "lk.json",
+	  "{\n"
+	  "  \"comment\": \"push: the master switch; max_zero: lk-push refuses a run that takes more than this many products of a channel to 0\",\n"
+	  "  \"push\": false,\n"
+	  "  \"max_zero\": \"10%\",\n"
+	  "  \"source_max_age\": \"6h\",\n"
+	  "  \"reserve_max_age\": \"72h\",\n"
+	  "  \"seen_reserve_ttl\": \"1h\",\n"
+	  "  \"lock_timeout\": \"30s\"\n"
+	  "}\n" },
+	{ "sources/main.json",
+	  "{\n"
+	  "  \"comment\": \"A YML feed; sku from the offer id, quantity from <count> or <outlets>\",\n"
+	  "  \"kind\": \"yml\",\n"
+	  "  \"url\": \"https://example.com/feed.xml\",\n"
+	  "  \"on_sale\": true\n"
+	  "}\n" },
+	{ "channels/wb.json",
+	  "{\n"
+	  "  \"comment\": \"Wildberries FBS warehouse; the token is read from the environment, never stored here\",\n"
+	  "  \"marketplace\": \"wb\",\n"
+	  "  \"enabled\": false,\n"
+	  "  \"warehouse_id\": 123456,\n"
+	  "  \"credentials\": {\"env\": \"LK_WB_TOKEN\"},\n"
+	  "  \"sources\": [\"main\"],\n"
+	  "  \"rule\": [{\"share\": 90}, {\"if\": \">\", \"value\": 10, \"then\": 10}]\n"
+	  "}\n" },
+	{ "catalog.csv", "sku,wb_chrt_id,ozon_offer_id,ym_sku,mm_offer_id,barcode,brand,category,name\n" },
+	{ "overrides.csv", "sku,channel,qty\n" },
+};
+
+int
+lk_repo_init_example(const char *dir, char *err, size_t errlen)
+{
+	char *path;
+	size_t i;
+
+	if (lk_repo_init(dir, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < sizeof example / sizeof example[0]; i++) {
+		path = lk_path_join(dir, example[i].path);
+		if (access(path, F_OK) == 0) {
+			free(path);
+			continue;   /* never overwrite the seller's files */
+		}
+		if (strchr(example[i].path, '/')) {
+			char *sub = lk_path_join(dir, "sources");
+
+			lk_mkdirs(sub, 0);
+			free(sub);
+			sub = lk_path_join(dir, "channels");
+			lk_mkdirs(sub, 0);
+			free(sub);
+		}
+		if (lk_atomic_write(path, example[i].text, strlen(example[i].text)) == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			free(path);
+			return -1;
+		}
+		free(path);
+	}
+	return lk_repo_commit(dir, "lk-state init: example configuration", NULL, 0, err, errlen) == -1 ?
+	    -1 : 0;
+}
+
+struct scan {
+	const char *file;
+	size_t found;
+	void (*cb)(const char *file, const char *path, const char *why, void *arg);
+	void *arg;
+};
+
+static void
+found_secret(const char *path, const char *why, void *arg)
+{
+	struct scan *s = arg;
+
+	s->cb(s->file, path, why, s->arg);
+	s->found++;
+}
+
+size_t
+lk_repo_find_secrets(const char *dir,
+    void (*cb)(const char *file, const char *path, const char *why, void *arg), void *arg,
+    char *err, size_t errlen)
+{
+	size_t n, i, len, total = 0;
+	char **files = lk_repo_files(dir, &n, err, errlen);
+	struct lk_state *st;
+	int code;
+	char *buf;
+
+	if (files == NULL)
+		return (size_t)-1;
+	st = lk_state_open(dir, NULL, err, errlen, &code);
+	if (st == NULL) {
+		lk_strv_free(files, n);
+		return (size_t)-1;
+	}
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(files[i]);
+		struct scan s = { files[i], 0, cb, arg };
+		json_t *doc;
+
+		if (l < 5 || strcmp(files[i] + l - 5, ".json") != 0)
+			continue;
+		if (lk_state_read(st, files[i], &buf, &len) == -1)
+			continue;   /* deleted in the working tree */
+		doc = json_loadb(buf, len, 0, NULL);
+		free(buf);
+		if (doc) {
+			lk_json_find_secrets(doc, found_secret, &s);
+			json_decref(doc);
+		}
+		total += s.found;
+	}
+	lk_strv_free(files, n);
+	lk_state_close(st);
+	return total;
 }

@@ -19,6 +19,20 @@ int lk_repo_commit(const char *dir, const char *message, char *oid_out, size_t o
     char *err, size_t errlen);
 /* Writes "SHORTID DATE SUMMARY" lines, newest first, at most max (0 = all). */
 int lk_repo_log(const char *dir, FILE *out, size_t max, char *err, size_t errlen);
+/*
+ * lk_repo_init() plus a commented example configuration (pushing off, a
+ * disabled channel) and a .gitignore for .lk/, committed; files that
+ * exist are never overwritten.
+ */
+int lk_repo_init_example(const char *dir, char *err, size_t errlen);
+/*
+ * Looks through the JSON files a commit would take for values that look
+ * like secrets (secrets.h); cb gets each (file, JSON path, why).  Returns
+ * how many, or (size_t)-1 with the reason in err.
+ */
+size_t lk_repo_find_secrets(const char *dir,
+    void (*cb)(const char *file, const char *path, const char *why, void *arg), void *arg,
+    char *err, size_t errlen);
 /* Paths of the files a commit would take (tracked or new, not ignored). */
 char **lk_repo_files(const char *dir, size_t *n, char *err, size_t errlen);
 
