@@ -27,7 +27,7 @@ CORE_OBJ = src/err.o src/util.o src/ndjson.o src/atomic.o src/lock.o \
 	src/state.o src/config.o src/catalog.o src/csvfile.o src/secrets.o src/mp.o src/repo.o
 PARSE_OBJ = src/parse.o src/parseio.o src/parsecli.o src/xmlsrc.o src/yml.o src/cml.o src/csvsrc.o
 ALLOC_OBJ = src/alloc.o src/alloc_run.o src/alloc_input.o src/alloc_snap.o src/alloc_compare.o \
-	src/rules.o src/filter.o
+	src/rules.o src/filter.o src/alloc_main.o
 RESERVE_OBJ = src/reserve.o src/reserve-io.o src/reserve-status.o src/reserve-run.o
 NET_OBJ = src/http.o src/fetch.o src/mime.o src/mpread.o
 PUSH_OBJ = src/push.o src/pushmp.o src/pushfile.o src/pushstate.o src/pace.o

@@ -120,4 +120,17 @@ struct lk_filter_prog *lk_filter_compile(const struct lk_filter *f, const struct
 int lk_filter_match(const struct lk_filter_prog *p, const struct lk_catalog *c, size_t row);
 void lk_filter_prog_free(struct lk_filter_prog *p);
 
+/* --- one run of lk-alloc (alloc_main.c) --- */
+struct lk_alloc_cmd {
+	const char *dir;            /* the state directory, or NULL */
+	const char *rev;            /* rules as of this revision (no snapshots written) */
+	const char *compare;        /* compare the working tree's rules with this revision */
+	const char *explain_sku;    /* with explain: only this sku */
+	int explain, no_snapshot, json, strict;
+	long long fail_on_zero;     /* with compare: exit 3 past this many (-1: never) */
+};
+
+/* Reads stdin, writes the records; returns the exit status (fatal errors exit inside). */
+int lk_alloc_main(const struct lk_alloc_cmd *o);
+
 #endif
