@@ -30,7 +30,7 @@ ALLOC_OBJ = src/alloc.o src/alloc_run.o src/alloc_input.o src/alloc_snap.o src/a
 	src/rules.o src/filter.o src/alloc_main.o
 RESERVE_OBJ = src/reserve.o src/reserve-io.o src/reserve-status.o src/reserve-run.o
 NET_OBJ = src/http.o src/fetch.o src/mime.o src/mpread.o
-PUSH_OBJ = src/push.o src/pushmp.o src/pushfile.o src/pushstate.o src/pace.o
+PUSH_OBJ = src/push.o src/pushmp.o src/pushfile.o src/pushstate.o src/pace.o src/push_main.o
 SYNC_OBJ = src/sync.o src/sync-run.o src/sync-sum.o
 LIB_OBJ = $(CORE_OBJ) $(PARSE_OBJ) $(ALLOC_OBJ) $(RESERVE_OBJ) $(NET_OBJ) \
 	$(PUSH_OBJ) $(SYNC_OBJ)

@@ -181,4 +181,17 @@ int lk_push_file_yml(const struct lk_channel *ch, const struct lk_catalog *cat,
 int lk_push_file_ndjson(const struct lk_channel *ch,
     const struct lk_push_want *w, size_t n, time_t now, char *err, size_t errlen);
 
+/* --- one run of lk-push (push_main.c) --- */
+struct lk_push_cmd {
+	const char *dir;            /* the state directory, or NULL */
+	const char *input;          /* a file, or NULL for stdin */
+	char **sel;                 /* --channel names; none = every channel */
+	size_t nsel;
+	int strict;
+	struct lk_push_opts opts;
+};
+
+/* Reads the input, pushes, reports; returns the worst channel's exit status. */
+int lk_push_main(const struct lk_push_cmd *cmd);
+
 #endif
