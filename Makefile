@@ -29,7 +29,7 @@ PARSE_OBJ = src/parse.o src/parseio.o src/parsecli.o src/xmlsrc.o src/yml.o src/
 ALLOC_OBJ = src/alloc.o src/alloc_run.o src/alloc_input.o src/alloc_snap.o src/alloc_compare.o \
 	src/rules.o src/filter.o src/alloc_main.o
 RESERVE_OBJ = src/reserve.o src/reserve-io.o src/reserve-status.o src/reserve-run.o
-NET_OBJ = src/http.o src/fetch.o src/mime.o src/mpread.o
+NET_OBJ = src/http.o src/fetch.o src/mime.o src/mpread.o src/fetch_main.o
 PUSH_OBJ = src/push.o src/pushmp.o src/pushfile.o src/pushstate.o src/pace.o src/push_main.o
 SYNC_OBJ = src/sync.o src/sync-run.o src/sync-sum.o
 LIB_OBJ = $(CORE_OBJ) $(PARSE_OBJ) $(ALLOC_OBJ) $(RESERVE_OBJ) $(NET_OBJ) \

@@ -51,4 +51,23 @@ int lk_fetch_run(const struct lk_fetch_src *src, FILE *out,
 /* Whether url names an IMAP mailbox (imap:// or imaps://). */
 int lk_fetch_is_imap(const char *url);
 
+/* --- one run of lk-fetch (fetch_main.c) --- */
+struct lk_fetch_cmd {
+	const char *state_dir;      /* -C, or NULL */
+	const char *source;         /* a source name; or */
+	const char *url;            /* --url; or */
+	const char *channel;        /* with have_kind: the channel listed */
+	int have_kind;
+	int kind;                   /* enum lk_mpread_kind */
+	const char *output;         /* -o: written atomically; NULL = stdout */
+	const char *ca_file;
+	int no_cache;
+	long long timeout, ctimeout, max_size;  /* 0 = the source's or the default */
+	long long retries;          /* -2 = the source's or the default */
+	long long since;            /* --orders: how far back, seconds */
+};
+
+/* Fetches; returns the exit status (fatal config errors exit inside). */
+int lk_fetch_main(const struct lk_fetch_cmd *cmd);
+
 #endif

@@ -1,0 +1,166 @@
+/*
+ * fetch_main.c - one lk-fetch run (lk-fetch(1)): a source's bytes, or a
+ * channel's marketplace listing, to stdout or atomically to a file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic.h"
+#include "err.h"
+#include "exit.h"
+#include "fetch.h"
+#include "mpread.h"
+#include "ndjson.h"
+#include "secrets.h"
+#include "state.h"
+#include "util.h"
+
+int
+lk_fetch_main(const struct lk_fetch_cmd *cmd)
+{
+	const char *url = cmd->url, *output = cmd->output, *ca_file = cmd->ca_file;
+	long long timeout = cmd->timeout, ctimeout = cmd->ctimeout, retries = cmd->retries;
+	long long max_size = cmd->max_size;
+	struct lk_fetch_src src;
+	struct lk_fetch_stat st;
+	struct lk_config cfg;
+	struct lk_state *state = NULL;
+	struct lk_atomic out;
+	char err[512], *password = NULL, *cache_dir = NULL, *local_url = NULL;
+	FILE *fp = stdout;
+	int rc;
+
+	memset(&src, 0, sizeof src);
+	memset(&cfg, 0, sizeof cfg);
+	if (!url) {
+		state = lk_config_open_or_die(cmd->state_dir, NULL, &cfg);
+	}
+	if (cmd->have_kind) {
+		const struct lk_channel *c = lk_config_channel(&cfg, cmd->channel);
+		struct lk_mpread_opts mo;
+
+		if (c == NULL)
+			lk_die(LK_EX_CONFIG, "no channel '%s' (channels/%s.json)", cmd->channel, cmd->channel);
+		memset(&mo, 0, sizeof mo);
+		mo.since = cmd->since;
+		{
+			const char *ps = getenv("LK_FETCH_PAGE_SIZE");
+			long long v;
+
+			if (ps && *ps && lk_parse_ll(ps, 1, 100000, &v) == 0)
+				mo.page_size = (long)v;
+		}
+		mo.http.timeout_ms = (timeout ? timeout : c->timeout) * 1000;
+		mo.http.connect_timeout_ms = ctimeout * 1000;
+		mo.http.retries = retries == -2 ? 0 : retries == 0 ? -1 : (int)retries;
+		mo.http.ca_file = ca_file;
+		mo.http.quiet = lk_quiet;
+		if (output) {
+			if (lk_atomic_open(&out, output) != 0)
+				lk_die(LK_EX_CANTCREAT, "cannot create '%s':", output);
+			lk_emit_fp = out.fp;
+		}
+		rc = lk_mpread_run(&cfg, c, cmd->kind, &mo, err, sizeof err);
+		if (output) {
+			if (rc == 0 && lk_atomic_commit(&out) != 0)
+				lk_die(LK_EX_CANTCREAT, "cannot write '%s':", output);
+			if (rc != 0)
+				lk_atomic_abort(&out);
+			lk_emit_fp = stdout;
+		}
+		if (rc != 0)
+			lk_warn("%s", err);
+		lk_config_free(&cfg);
+		lk_state_close(state);
+		lk_close_stdout();
+		return rc;
+	}
+
+	if (url) {
+		src.url = url;
+	} else {
+		const struct lk_source *s = lk_config_source(&cfg, cmd->source);
+
+		if (s == NULL)
+			lk_die(LK_EX_CONFIG, "no source '%s' (sources/%s.json)", cmd->source, cmd->source);
+		src.name = s->name;
+		if (s->kind && strcmp(s->kind, "email") == 0) {
+			src.url = s->imap_url;
+			src.imap_subject = s->imap_subject;
+			src.imap_from = s->imap_from;
+			src.attachment = s->attachment;
+		} else if (s->url && s->url[0] != '/' && strstr(s->url, "://") == NULL) {
+			/* A relative path in the config means the state directory's. */
+			src.url = local_url = lk_path_join(lk_state_dir(state), s->url);
+		} else {
+			src.url = s->url;
+		}
+		if (src.url == NULL)
+			lk_die(LK_EX_CONFIG, "%s: no url", s->file);
+		src.user = s->user;
+		if (s->cred.env || s->cred.file) {
+			password = lk_cred_get(&s->cred, err, sizeof err);
+			if (password == NULL)
+				lk_die(LK_EX_CONFIG, "%s: %s", s->file, err);
+			src.password = password;
+		}
+		if (!timeout)
+			timeout = s->timeout;
+		if (!ctimeout)
+			ctimeout = s->connect_timeout;
+		if (retries == -2 && s->retries)
+			retries = s->retries;
+		if (!max_size)
+			max_size = s->max_size;
+		if (!ca_file)
+			ca_file = s->ca_file;
+		cache_dir = lk_path_join(lk_state_lkdir(state), "http");
+		src.cache_dir = cache_dir;
+	}
+	src.no_cache = cmd->no_cache;
+	src.http.timeout_ms = timeout * 1000;
+	src.http.connect_timeout_ms = ctimeout * 1000;
+	src.http.retries = retries == -2 ? 0 : retries == 0 ? -1 : (int)retries;
+	src.http.max_size = max_size;
+	src.http.ca_file = ca_file;
+	src.http.quiet = lk_quiet;
+
+	if (output) {
+		if (lk_atomic_open(&out, output) != 0)
+			lk_die(LK_EX_CANTCREAT, "cannot create '%s':", output);
+		fp = out.fp;
+	}
+	rc = lk_fetch_run(&src, fp, &st, err, sizeof err);
+	if (output) {
+		if (rc == 0 && lk_atomic_commit(&out) != 0) {
+			snprintf(err, sizeof err, "cannot write '%s': %s", output, strerror(errno));
+			rc = LK_EX_CANTCREAT;
+		} else if (rc != 0) {
+			lk_atomic_abort(&out);
+		}
+	}
+	if (rc != 0) {
+		if (st.written > 0 && !output)
+			lk_warn("%s (%lld bytes were already written: the output is incomplete)",
+			    err, st.written);
+		else
+			lk_warn("%s", err);
+	} else if (st.from_cache) {
+		lk_info("%s: not modified; replayed the last complete download (%lld bytes)",
+		    src.name, st.written);
+	}
+	lk_secret_free(password);
+	free(local_url);
+	free(cache_dir);
+	if (state) {
+		lk_config_free(&cfg);
+		lk_state_close(state);
+	}
+	if (rc == 0)
+		lk_close_stdout();
+	else
+		fflush(stdout);
+	return rc;
+}
