@@ -266,19 +266,6 @@ end_declared(struct cml *c)
 
 #define WHAT "Количество, Склад or Остатки"
 
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-		s[--n] = '\0';
-	return s;
-}
-
 static const char *
 text_of(struct text *t)
 {
@@ -286,7 +273,7 @@ text_of(struct text *t)
 
 	if (!t->set)
 		return NULL;
-	s = trim(t->buf);
+	s = lk_trim(t->buf);
 	return *s ? s : NULL;
 }
 
@@ -323,7 +310,7 @@ qty_of(struct cml *c, struct text *t, long long *out)
 {
 	if (lk_parse_qty(c->x.p, t->buf, t->len, out) == 0)
 		return 0;
-	lk_parse_bad(c->x.p, t->line, t->col, "quantity '%s' is not a number", trim(t->buf));
+	lk_parse_bad(c->x.p, t->line, t->col, "quantity '%s' is not a number", lk_trim(t->buf));
 	return -1;
 }
 

@@ -9,19 +9,6 @@
 #include "util.h"
 
 static char *
-trim(char *s)
-{
-	size_t n;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
-static char *
 read_secret_file(const char *path, const char *key, char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "rb");
@@ -38,7 +25,7 @@ read_secret_file(const char *path, const char *key, char *err, size_t errlen)
 	fclose(fp);
 	buf[n] = '\0';
 	if (key == NULL) {
-		out = lk_xstrdup(trim(buf));
+		out = lk_xstrdup(lk_trim(buf));
 	} else {
 		doc = json_loads(buf, 0, NULL);
 		v = json_object_get(doc, key);

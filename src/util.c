@@ -182,6 +182,19 @@ lk_sleep_ms(long long ms)
 }
 
 char *
+lk_trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+char *
 lk_path_join(const char *dir, const char *rel)
 {
 	size_t n = strlen(dir);

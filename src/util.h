@@ -52,6 +52,9 @@ int lk_limit_exceeded(const struct lk_limit *l, long long n, long long total);
 /* Sleeps ms milliseconds, scaled by LK_TEST_SLEEP_SCALE when set. */
 void lk_sleep_ms(long long ms);
 
+/* Trims blanks (space, tab, CR, LF) at both ends in place; returns the start. */
+char *lk_trim(char *s);
+
 /* Joins a directory and a relative path into a new string. */
 char *lk_path_join(const char *dir, const char *rel);
 

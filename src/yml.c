@@ -253,20 +253,6 @@ on_text(void *ctx, const xmlChar *s, int len)
 	c->buf[c->len] = '\0';
 }
 
-/* Trims blanks in place; returns the start. */
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-		s[--n] = '\0';
-	return s;
-}
-
 /* --- the end of an offer: its records --- */
 
 static const char *
@@ -288,14 +274,14 @@ sku_of(struct yml *y)
 	}
 	if (strlen(s) >= cap - 1)
 		return "";              /* cut: reported as too long */
-	return trim(s);
+	return lk_trim(s);
 }
 
 static void
 emit_text(struct yml *y, struct lk_stock *s, char *text, unsigned long line, unsigned long col)
 {
 	if (lk_parse_qty(y->x.p, text, strlen(text), &s->qty) < 0) {
-		lk_parse_bad(y->x.p, line, col, "quantity '%s' is not a number", trim(text));
+		lk_parse_bad(y->x.p, line, col, "quantity '%s' is not a number", lk_trim(text));
 		return;
 	}
 	lk_parse_stock(y->x.p, s);
@@ -316,7 +302,7 @@ emit_outlets(struct yml *y, struct lk_stock *s, int zero)
 			return;
 		}
 		if (!zero && lk_parse_qty(y->x.p, o->qty, strlen(o->qty), &q) < 0) {
-			lk_parse_bad(y->x.p, o->line, o->col, "quantity '%s' is not a number", trim(o->qty));
+			lk_parse_bad(y->x.p, o->line, o->col, "quantity '%s' is not a number", lk_trim(o->qty));
 			return;
 		}
 		if (y->x.p->o->outlets_sum) {
@@ -413,7 +399,7 @@ text_of(struct slot *sl)
 
 	if (!sl->set)
 		return NULL;
-	t = trim(sl->buf);
+	t = lk_trim(sl->buf);
 	return *t ? t : NULL;
 }
 
