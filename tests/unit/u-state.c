@@ -30,6 +30,15 @@ put(const char *rel, const char *text)
 	free(path);
 }
 
+static void
+rm(const char *rel)
+{
+	char *path = lk_path_join(dir, rel);
+
+	unlink(path);
+	free(path);
+}
+
 /* Loads the config at rev; returns the problems joined by newlines. */
 static char *
 load(const char *rev, struct lk_config *cfg, int *rc)
@@ -158,8 +167,8 @@ test_revision(void)
 	char *m;
 
 	good_config();
-	unlink(lk_path_join(dir, "sources/bad.json"));
-	unlink(lk_path_join(dir, "channels/oz.json"));
+	rm("sources/bad.json");
+	rm("channels/oz.json");
 	put(".gitignore", ".lk/\n");
 	ok(lk_repo_init(dir, err, sizeof err) == 0, "git init");
 	setenv("GIT_AUTHOR_NAME", "t", 1);
