@@ -19,6 +19,7 @@ test_expect_success 'killed during a run, restarted: the next run converges' '
 	bg=$!
 	sleep 1 && double_stop &&
 	double_start "$TRASH/double2" --seed "$TOP/tests/double/seed-demo.json" --time-scale 0.01 --quiet --port "$port" &&
+	echo "$DOUBLE_PID" >"$TRASH/double2.pid" &&
 	wait "$bg"; test "$(cat first.rc)" != 0 &&
 	lk-sync -C state -q >second.out 2>second.err; echo "second: $?" &&
 	lk-sync -C state -q >third.out 2>third.err; echo "third: $?" &&
@@ -31,5 +32,7 @@ test_expect_success 'killed during a run, restarted: the next run converges' '
 	test -z "$(pushed_items)"
 '
 
+# The restarted double belongs to the test's subshell: stop it from here.
+[ -f "$TRASH/double2.pid" ] && kill "$(cat "$TRASH/double2.pid")" 2>/dev/null
 double_stop
 test_done
