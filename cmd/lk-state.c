@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "err.h"
 #include "exit.h"
 #include "repo.h"
@@ -41,12 +42,32 @@ cmd_init(const char *dir)
 	return LK_EX_OK;
 }
 
+static void
+note_overcommit(const char *source, double percent, const char *channels, void *arg)
+{
+	(void)arg;
+	lk_info("note: source '%s': channels %s can show up to %.0f%% of its stock together "
+	    "(see lk-alloc(1), RULES)", source, channels, percent);
+}
+
 static int
 cmd_check(const char *dir, const char *rev)
 {
 	struct lk_config cfg;
 	struct lk_state *st = lk_config_open_or_die(dir, rev, &cfg);
+	struct lk_diag d = { 0 };
+	struct lk_alloc *a;
 
+	/* The rules as lk-alloc reads them: equal groups, filters, overrides. */
+	a = lk_alloc_new(&cfg, &d);
+	if (a == NULL) {
+		lk_diag_print(&d);
+		lk_die(LK_EX_CONFIG, "%s: %zu configuration problem%s", lk_state_dir(st),
+		    d.n, d.n == 1 ? "" : "s");
+	}
+	lk_diag_free(&d);
+	lk_alloc_overcommit(a, note_overcommit, NULL);
+	lk_alloc_free(a);
 	lk_info("%s%s%s: ok (%zu sources, %zu channels, %zu products)", lk_state_dir(st),
 	    rev ? " at " : "", rev ? rev : "", cfg.nsources, cfg.nchannels, cfg.catalog.nrows);
 	lk_config_free(&cfg);

@@ -586,3 +586,86 @@ lk_alloc_warn_dropped(const struct lk_alloc *a)
 	if (a->unknown_res)
 		lk_warn("%lu reserve records of skus not in catalog.csv ignored", a->unknown_res);
 }
+
+/*
+ * The largest share of a source's stock a channel can show: the product of
+ * its share steps (those before 'equal' for a group, which then counts
+ * once).  Caps and conditions only lower it, so this is an upper bound.
+ */
+static double
+channel_part(const struct achan *c)
+{
+	size_t i, end = c->equal_at >= 0 ? (size_t)c->equal_at : c->cfg->nrule;
+	double part = 1.0;
+
+	for (i = 0; i < end; i++)
+		if (c->cfg->rule[i].kind == LK_STEP_SHARE)
+			part *= c->cfg->rule[i].percent / 100.0;
+	return part;
+}
+
+static int
+uses_source(const struct achan *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->cfg->nsources; i++)
+		if (strcmp(c->cfg->sources[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Appends ", name" (or "+name" within a group) to *list. */
+static void
+append_name(char **list, const char *sep, const char *name)
+{
+	char *grown = lk_xasprintf("%s%s%s", *list, **list ? sep : "", name);
+
+	free(*list);
+	*list = grown;
+}
+
+void
+lk_alloc_overcommit(const struct lk_alloc *a,
+    void (*cb)(const char *source, double percent, const char *channels, void *arg), void *arg)
+{
+	unsigned char *group_seen = lk_xcalloc(a->ngroups + 1, 1);
+	size_t s, i, j, n;
+	char *names, *group;
+	double total;
+
+	for (s = 0; s < a->nsrc; s++) {
+		const char *src = a->src[s].cfg->name;
+
+		if (!a->src[s].cfg->on_sale)
+			continue;
+		memset(group_seen, 0, a->ngroups + 1);
+		total = 0;
+		n = 0;
+		names = lk_xstrdup("");
+		for (i = 0; i < a->nch; i++) {
+			const struct achan *c = &a->ch[i];
+
+			if (!c->cfg->enabled || !uses_source(c, src))
+				continue;
+			if (c->equal_at >= 0) {
+				if (group_seen[c->group])
+					continue;
+				group_seen[c->group] = 1;
+				group = lk_xstrdup("");
+				for (j = 0; j < a->groupn[c->group]; j++)
+					append_name(&group, "+", a->ch[a->groups[c->group][j]].cfg->name);
+				append_name(&names, ", ", group);
+				free(group);
+			} else {
+				append_name(&names, ", ", c->cfg->name);
+			}
+			total += channel_part(c);
+			n++;
+		}
+		if (n > 1 && total > 1.0 + 1e-9)
+			cb(src, total * 100.0, names, arg);
+		free(names);
+	}
+	free(group_seen);
+}

@@ -38,6 +38,15 @@ struct lk_alloc *lk_alloc_new(const struct lk_config *cfg, struct lk_diag *d);
 void lk_alloc_free(struct lk_alloc *a);
 
 /*
+ * Sources whose enabled channels together can show more than all of its
+ * stock (their shares add up past 100%; an equal group counts once): cb
+ * gets the source, that sum in percent and the channels ("site, wb,
+ * ozon+ym").  Such channels can sell the same last unit twice.
+ */
+void lk_alloc_overcommit(const struct lk_alloc *a,
+    void (*cb)(const char *source, double percent, const char *channels, void *arg), void *arg);
+
+/*
  * One stock record.  Strings are (pointer, length), not NUL-terminated;
  * loc may be NULL.  A sku missing from the catalog or a source missing
  * from the config is counted (lk_alloc_warn_dropped()) and ignored.

@@ -34,6 +34,25 @@ test_expect_success 'check lists every problem with file and field, exit 78' '
 	test_grep err "lk-state: channels/wb2.json: sources: no source '\''nope'\''"
 '
 
+test_expect_success 'check validates the rules as lk-alloc reads them (equal groups)' '
+	lk-state init st &&
+	echo "{\"marketplace\": \"wb\", \"warehouse_id\": 1, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"], \"rule\": [{\"share\": 50}, {\"equal\": true}]}" >st/channels/a.json &&
+	echo "{\"marketplace\": \"wb\", \"warehouse_id\": 2, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"], \"rule\": [{\"share\": 40}, {\"equal\": true}]}" >st/channels/b.json &&
+	test_expect_code 78 lk-state -C st check 2>err &&
+	test_grep err "channels/b.json: rule: the steps before '\''equal'\'' differ"
+'
+
+test_expect_success 'check notes channels that together show more than a source has' '
+	lk-state init st &&
+	echo "{\"marketplace\": \"wb\", \"warehouse_id\": 1, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"], \"rule\": [{\"share\": 70}]}" >st/channels/a.json &&
+	echo "{\"marketplace\": \"ozon\", \"warehouse_id\": 2, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"], \"rule\": [{\"share\": 30}, {\"equal\": true}]}" >st/channels/b.json &&
+	echo "{\"marketplace\": \"ym\", \"campaign_id\": 3, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"], \"rule\": [{\"share\": 30}, {\"equal\": true}]}" >st/channels/c.json &&
+	lk-state -C st check 2>err && ! grep -q note err &&
+	sed "s/\"share\": 70/\"share\": 80/" st/channels/a.json >x && mv x st/channels/a.json &&
+	lk-state -C st check 2>err &&
+	test_grep err "note: source '\''main'\'': channels a, b+c can show up to 110% of its stock together"
+'
+
 test_expect_success 'a JSON syntax error names the line and column' '
 	lk-state init st &&
 	printf "{\n  \"push\": tru\n}\n" >st/lk.json &&
