@@ -399,6 +399,15 @@ imap_perform(const struct lk_fetch_src *src, const char *url, const char *custom
 	return 0;
 }
 
+/* Appends s to the IMAP command in buf, cut at its size. */
+static void
+append(char *buf, size_t cap, const char *s)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, cap - n, "%s", s);
+}
+
 static int
 fetch_imap(const struct lk_fetch_src *src, FILE *out, struct lk_fetch_stat *st,
     char *err, size_t errlen)
@@ -415,19 +424,19 @@ fetch_imap(const struct lk_fetch_src *src, FILE *out, struct lk_fetch_stat *st,
 	memset(&m, 0, sizeof m);
 	m.max = 1024 * 1024;
 	if (!ascii(src->imap_subject) || !ascii(src->imap_from))
-		strcat(cmd, " CHARSET UTF-8");
+		append(cmd, sizeof cmd, " CHARSET UTF-8");
 	if (src->imap_subject && *src->imap_subject) {
-		strcat(cmd, " SUBJECT ");
+		append(cmd, sizeof cmd, " SUBJECT ");
 		if (imap_quote(cmd, sizeof cmd, src->imap_subject) != 0)
 			goto badq;
 	}
 	if (src->imap_from && *src->imap_from) {
-		strcat(cmd, " FROM ");
+		append(cmd, sizeof cmd, " FROM ");
 		if (imap_quote(cmd, sizeof cmd, src->imap_from) != 0)
 			goto badq;
 	}
 	if (strcmp(cmd, "UID SEARCH") == 0)
-		strcat(cmd, " ALL");
+		append(cmd, sizeof cmd, " ALL");
 	rc = imap_perform(src, src->url, cmd, &m, err, errlen);
 	if (rc != 0)
 		goto out;
