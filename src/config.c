@@ -303,6 +303,7 @@ load_source(struct lk_state *st, const char *name, struct lk_source *s, struct l
 	s->unavailable_zero = 1;
 	s->header = 1;
 	s->available_qty = -1;
+	s->retries = -1;
 	c.obj = load_json(st, s->file, d, 1);
 	if (c.obj == NULL)
 		return;
@@ -322,7 +323,7 @@ load_source(struct lk_state *st, const char *name, struct lk_source *s, struct l
 	s->timeout = get_duration(&c, "timeout", 0);
 	s->connect_timeout = get_duration(&c, "connect_timeout", 0);
 	s->max_size = get_int(&c, "max_size", 1, (long long)1 << 50, 0);
-	s->retries = get_int(&c, "retries", 0, 100, 0);
+	s->retries = get_int(&c, "retries", 0, 100, -1);
 	s->ca_file = get_str(&c, "ca_file", 0);
 	s->sku = get_column(&c, "sku");
 	s->qty = get_column(&c, "qty");

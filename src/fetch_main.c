@@ -110,7 +110,7 @@ lk_fetch_main(const struct lk_fetch_cmd *cmd)
 			timeout = s->timeout;
 		if (!ctimeout)
 			ctimeout = s->connect_timeout;
-		if (retries == -2 && s->retries)
+		if (retries == -2 && s->retries >= 0)
 			retries = s->retries;
 		if (!max_size)
 			max_size = s->max_size;

@@ -93,7 +93,8 @@ struct lk_source {
 	int on_sale;                /* only sources on sale count for channels (true) */
 	long long max_age;          /* overrides lk.json source_max_age (0 = unset) */
 	/* fetch options (0 = default) */
-	long long timeout, connect_timeout, max_size, retries;
+	long long timeout, connect_timeout, max_size;
+	long long retries;          /* -1 = unset: the default (5); 0 = none */
 	char *ca_file;
 	/* parser options, the same names as the parsers' long options */
 	char *sku;                  /* yml: id|vendorCode|barcode|ELEMENT; cml: id|article|barcode; csv: column */

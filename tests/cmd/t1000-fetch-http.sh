@@ -144,6 +144,18 @@ test_expect_success 'a source is fetched; ETag and body are remembered' '
 	jq -e ".etag and .last_modified and .url == \"$U/f/feed.csv\"" s/.lk/http/feed.json
 '
 
+test_expect_success 'a source with "retries": 0 is not retried; without it, it is' '
+	mkstate s && cat >s/sources/feed.json <<-EOF &&
+	{"kind": "csv", "url": "$U/flaky/r0/1/503/f/feed.csv", "retries": 0}
+	EOF
+	test_expect_code 75 lk-fetch -C s feed >out 2>err &&
+	test "$(hits /flaky/r0/)" = 1 &&
+	cat >s/sources/feed.json <<-EOF &&
+	{"kind": "csv", "url": "$U/flaky/r1/1/503/f/feed.csv"}
+	EOF
+	lk-fetch -C s feed >out 2>err && test "$(hits /flaky/r1/)" = 2
+'
+
 test_expect_success '304: the last complete body is replayed' '
 	mksrc "$U/f/feed.csv" &&
 	lk-fetch -C s feed >out1 &&
