@@ -42,6 +42,8 @@ set_error(struct lk_http_resp *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+static CURLSH *shared;    /* connections and DNS, kept between requests */
+
 void
 lk_http_global_init(void)
 {
@@ -49,6 +51,16 @@ lk_http_global_init(void)
 		return;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		lk_die(LK_EX_SOFTWARE, "cannot initialise libcurl");
+	/*
+	 * One connection cache for every request of the process, so a run of
+	 * batches keeps its connection open instead of a TCP and TLS handshake
+	 * per request.  lk is single-threaded: no lock functions are needed.
+	 */
+	shared = curl_share_init();
+	if (shared) {
+		curl_share_setopt(shared, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+		curl_share_setopt(shared, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	}
 	curl_ready = 1;
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 }
@@ -341,6 +353,8 @@ do_transfer(const char *method, const char *url, struct curl_slist *headers,
 		if (x->hdr)
 			x->hdr[0] = '\0';
 		curl_easy_setopt(c, CURLOPT_URL, url);
+		if (shared)
+			curl_easy_setopt(c, CURLOPT_SHARE, shared);
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(c, CURLOPT_USERAGENT, ua);

@@ -1851,6 +1851,9 @@ class App:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Keep-alive clients (libcurl reuses connections) would otherwise wait
+    # on Nagle's algorithm and delayed ACKs: 40 ms per small response.
+    disable_nagle_algorithm = True
     server_version = "mpdouble/1.0"
     sys_version = ""
     app = None
