@@ -1071,13 +1071,7 @@ class App:
         st = self.state
         with st.lock:
             m = st.mp["ozon"]
-            keys = list(m["order"])
-            if flt.get("offer_id"):
-                want = set(str(x) for x in flt["offer_id"])
-                keys = [k for k in keys if k in want]
-            if flt.get("product_id"):
-                want = set(str(x) for x in flt["product_id"])
-                keys = [k for k in keys if str(m["items"][k]["product_id"]) in want]
+            keys = oz_filter(m, flt)
             total = len(keys)
             page = keys[off:off + limit]
             items = []
@@ -1201,13 +1195,7 @@ class App:
         st = self.state
         with st.lock:
             m = st.mp["ozon"]
-            keys = list(m["order"])
-            if flt.get("offer_id"):
-                want = set(str(x) for x in flt["offer_id"])
-                keys = [k for k in keys if k in want]
-            if flt.get("product_id"):
-                want = set(str(x) for x in flt["product_id"])
-                keys = [k for k in keys if str(m["items"][k]["product_id"]) in want]
+            keys = oz_filter(m, flt)
             page = keys[off:off + limit]
             items = [{"product_id": m["items"][k]["product_id"], "offer_id": m["items"][k]["offer_id"],
                       "has_fbo_stocks": False, "has_fbs_stocks": any(k in d for d in m["stock"].values()),
@@ -1848,6 +1836,18 @@ class App:
 # --------------------------------------------------------------------------
 # HTTP plumbing
 # --------------------------------------------------------------------------
+
+def oz_filter(m, flt):
+    """Ozon item keys in listing order, narrowed by filter.offer_id / product_id."""
+    keys = list(m["order"])
+    if flt.get("offer_id"):
+        want = set(str(x) for x in flt["offer_id"])
+        keys = [k for k in keys if k in want]
+    if flt.get("product_id"):
+        want = set(str(x) for x in flt["product_id"])
+        keys = [k for k in keys if str(m["items"][k]["product_id"]) in want]
+    return keys
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
