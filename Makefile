@@ -24,13 +24,13 @@ LIBS = liblk.a $(PKG_LIBS) -lcsv -lm
 
 # The library: one module per concern (see each header for its contract).
 CORE_OBJ = src/err.o src/util.o src/ndjson.o src/atomic.o src/lock.o \
-	src/state.o src/config.o src/catalog.o src/csvfile.o src/secrets.o src/mp.o src/repo.o
-PARSE_OBJ = src/parse.o src/parseio.o src/parsecli.o src/xmlsrc.o src/yml.o src/cml.o src/csvsrc.o
-ALLOC_OBJ = src/alloc.o src/alloc_run.o src/alloc_input.o src/alloc_snap.o src/alloc_compare.o \
-	src/rules.o src/filter.o src/alloc_main.o
+	src/state.o src/config.o src/catalog.o src/csv-file.o src/secrets.o src/mp.o src/repo.o
+PARSE_OBJ = src/parse.o src/parse-io.o src/parse-cli.o src/xml-src.o src/yml.o src/cml.o src/csv-src.o
+ALLOC_OBJ = src/alloc.o src/alloc-run.o src/alloc-input.o src/alloc-snap.o src/alloc-compare.o \
+	src/rules.o src/filter.o src/alloc-main.o
 RESERVE_OBJ = src/reserve.o src/reserve-io.o src/reserve-status.o src/reserve-run.o
-NET_OBJ = src/http.o src/fetch.o src/mime.o src/mpread.o src/fetch_main.o
-PUSH_OBJ = src/push.o src/pushmp.o src/pushfile.o src/pushstate.o src/pace.o src/push_main.o
+NET_OBJ = src/http.o src/fetch.o src/mime.o src/mp-read.o src/fetch-main.o
+PUSH_OBJ = src/push.o src/push-mp.o src/push-file.o src/push-state.o src/pace.o src/push-main.o
 SYNC_OBJ = src/sync.o src/sync-run.o src/sync-sum.o
 LIB_OBJ = $(CORE_OBJ) $(PARSE_OBJ) $(ALLOC_OBJ) $(RESERVE_OBJ) $(NET_OBJ) \
 	$(PUSH_OBJ) $(SYNC_OBJ)

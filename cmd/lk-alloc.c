@@ -1,7 +1,7 @@
 /*
  * lk-alloc - how many units each channel shows (lk-alloc(1)).
  *
- * Options only: a run is lk_alloc_main() (src/alloc_main.c), the rules
+ * Options only: a run is lk_alloc_main() (src/alloc-main.c), the rules
  * are the library's (alloc.h).
  */
 #include <getopt.h>

@@ -1,6 +1,6 @@
 /*
  * lk-fetch - read a source or a marketplace listing (lk-fetch(1)).
- * Options only: a run is lk_fetch_main() (src/fetch_main.c).
+ * Options only: a run is lk_fetch_main() (src/fetch-main.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include "err.h"
 #include "exit.h"
 #include "fetch.h"
-#include "mpread.h"
+#include "mp-read.h"
 #include "util.h"
 
 static const char usage_text[] =

@@ -1,6 +1,6 @@
 /*
  * lk-parse-csv - stock records from a CSV stock list or a Google Sheets export.
- * See lk-parse-csv(1); the parser is src/csvsrc.c.
+ * See lk-parse-csv(1); the parser is src/csv-src.c.
  */
 #include <getopt.h>
 

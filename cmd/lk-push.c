@@ -2,7 +2,7 @@
  * lk-push - send each channel the stock that changed since the last
  * successful push: marketplaces, YML feeds, NDJSON "external warehouse"
  * files.  The only command that writes to the outside world.
- * Options only: a run is lk_push_main() (src/push_main.c).
+ * Options only: a run is lk_push_main() (src/push-main.c).
  */
 #include <getopt.h>
 #include <stdio.h>

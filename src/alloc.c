@@ -1,13 +1,13 @@
 /*
  * alloc.c - the rules engine: set-up and validation of the channels, the
  * product table and the stock records (alloc.h).  Running the rules is in
- * alloc_run.c, snapshots in alloc_snap.c, reading records in alloc_input.c.
+ * alloc-run.c, snapshots in alloc-snap.c, reading records in alloc-input.c.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc_int.h"
+#include "alloc-int.h"
 #include "err.h"
 
 /* --- the product table: catalog rows by sku --- */

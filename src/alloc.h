@@ -129,7 +129,7 @@ struct lk_filter_prog *lk_filter_compile(const struct lk_filter *f, const struct
 int lk_filter_match(const struct lk_filter_prog *p, const struct lk_catalog *c, size_t row);
 void lk_filter_prog_free(struct lk_filter_prog *p);
 
-/* --- one run of lk-alloc (alloc_main.c) --- */
+/* --- one run of lk-alloc (alloc-main.c) --- */
 struct lk_alloc_cmd {
 	const char *dir;            /* the state directory, or NULL */
 	const char *rev;            /* rules as of this revision (no snapshots written) */

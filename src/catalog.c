@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvfile.h"
+#include "csv-file.h"
 #include "state.h"
 #include "util.h"
 

@@ -1,6 +1,6 @@
 /*
  * cml.c - lk-parse-cml: stock records from CommerceML 2 and 3 (1C)
- * offers.xml and rests.xml, streamed through SAX (xmlsrc.h).
+ * offers.xml and rests.xml, streamed through SAX (xml-src.h).
  *
  * Names are compared by local name, so the namespace (none in 2.04,
  * urn:1C.ru:commerceml_2 in 2.07, commerceml_3 in 3.1) does not matter.
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmlsrc.h"
+#include "xml-src.h"
 
 #define MAX_WH 10000            /* warehouses per offer, and declared */
 #define DEPTH 16                /* element names kept below an offer */

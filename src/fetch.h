@@ -51,7 +51,7 @@ int lk_fetch_run(const struct lk_fetch_src *src, FILE *out,
 /* Whether url names an IMAP mailbox (imap:// or imaps://). */
 int lk_fetch_is_imap(const char *url);
 
-/* --- one run of lk-fetch (fetch_main.c) --- */
+/* --- one run of lk-fetch (fetch-main.c) --- */
 struct lk_fetch_cmd {
 	const char *state_dir;      /* -C, or NULL */
 	const char *source;         /* a source name; or */

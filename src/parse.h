@@ -194,7 +194,7 @@ void lk_input_open_mem(struct lk_input *in, const void *buf, size_t len);
 long lk_input_read(struct lk_input *in, void *buf, size_t n);
 void lk_input_close(struct lk_input *in);
 
-/* --- the commands (parsecli.c): after getopt --- */
+/* --- the commands (parse-cli.c): after getopt --- */
 struct lk_parse_cli {
 	const char *kind;       /* "yml", "cml", "csv" */
 	struct lk_parse_opts opts;

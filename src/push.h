@@ -28,7 +28,7 @@
 #include "pace.h"
 #include "state.h"
 
-/* --- last-pushed state (pushstate.c) --- */
+/* --- last-pushed state (push-state.c) --- */
 struct lk_pushstate_entry {
 	char *sku;
 	long long qty;
@@ -174,14 +174,14 @@ int lk_push_get(struct lk_push_ctx *c, const char *url, struct lk_http_resp *res
 int lk_push_common_status(long status, struct lk_push_item **it, size_t n, const struct lk_http_resp *resp,
     char *msg, size_t msglen);
 
-/* --- file channels (pushfile.c) --- */
+/* --- file channels (push-file.c) --- */
 /* Writes the channel's whole output file atomically: every wanted item. 0, or -1 with errno/msg. */
 int lk_push_file_yml(const struct lk_channel *ch, const struct lk_catalog *cat,
     const struct lk_push_want *w, size_t n, time_t now, char *err, size_t errlen);
 int lk_push_file_ndjson(const struct lk_channel *ch,
     const struct lk_push_want *w, size_t n, time_t now, char *err, size_t errlen);
 
-/* --- one run of lk-push (push_main.c) --- */
+/* --- one run of lk-push (push-main.c) --- */
 struct lk_push_cmd {
 	const char *dir;            /* the state directory, or NULL */
 	const char *input;          /* a file, or NULL for stdin */

@@ -1,6 +1,6 @@
 /*
  * yml.c - lk-parse-yml: stock records from YML (Yandex Market Language)
- * and similar <offers><offer> feeds, streamed through SAX (xmlsrc.h).
+ * and similar <offers><offer> feeds, streamed through SAX (xml-src.h).
  *
  * Per offer only the few fields lk needs are kept, in fixed buffers that
  * are reused for the next offer: the sku (id attribute or an element),
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmlsrc.h"
+#include "xml-src.h"
 
 #define MAX_OUTLETS 10000       /* per offer; more is not a real feed */
 

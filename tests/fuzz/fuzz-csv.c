@@ -1,4 +1,4 @@
-/* fuzz-csv.c - libFuzzer harness for lk_csv_parse() (src/csvsrc.c). */
+/* fuzz-csv.c - libFuzzer harness for lk_csv_parse() (src/csv-src.c). */
 #include "fuzz-parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "alloc_int.h"
+#include "alloc-int.h"
 #include "tap.h"
 
 /* The config structs hold char *; the literals here are never written. */

@@ -10,7 +10,7 @@
 
 #include "parse.h"
 #include "tap.h"
-#include "xmlsrc.h"
+#include "xml-src.h"
 
 static struct lk_parse_opts opts;
 static char got[4096];          /* the records, "sku/location=qty;" */

@@ -1,5 +1,5 @@
 /*
- * alloc_snap.c - the last complete read of each source, kept in
+ * alloc-snap.c - the last complete read of each source, kept in
  * STATE/.lk/snapshots/SOURCE.ndjson so that a failed read never turns
  * stock into 0 (lk-alloc(1), SNAPSHOTS).
  *
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc_int.h"
+#include "alloc-int.h"
 #include "atomic.h"
 #include "err.h"
 

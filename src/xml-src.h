@@ -1,5 +1,5 @@
 /*
- * xmlsrc.h - the SAX driver that lk-parse-yml and lk-parse-cml share.
+ * xml-src.h - the SAX driver that lk-parse-yml and lk-parse-cml share.
  *
  * lk_xml_run() lets libxml2 pull the input (read 64 KiB at a time) and
  * calls the element handlers of sax with x as the user data; a

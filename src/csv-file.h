@@ -1,5 +1,5 @@
 /*
- * csvfile.h - small CSV tables from the state directory (catalog.csv,
+ * csv-file.h - small CSV tables from the state directory (catalog.csv,
  * overrides.csv), read whole with libcsv.
  *
  * lk_csv_table_parse() parses buf (UTF-8, comma-separated, RFC 4180

@@ -1,5 +1,5 @@
 /*
- * alloc_compare.h - comparing the alloc records of two configs
+ * alloc-compare.h - comparing the alloc records of two configs
  * (lk-alloc --compare REV).
  *
  * Collect each run with lk_alloc_run(a, NULL, lk_alloc_collect, &rows);

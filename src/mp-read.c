@@ -1,6 +1,6 @@
 /*
- * mpread.c - marketplace listings: orders, stocks, warehouses, products
- * (see mpread.h).  One function per marketplace and kind; each follows
+ * mp-read.c - marketplace listings: orders, stocks, warehouses, products
+ * (see mp-read.h).  One function per marketplace and kind; each follows
  * its API's pagination to the end and fails rather than stop early.
  */
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 #include "err.h"
 #include "exit.h"
 #include "mp.h"
-#include "mpread.h"
+#include "mp-read.h"
 #include "ndjson.h"
 #include "secrets.h"
 #include "util.h"

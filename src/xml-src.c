@@ -1,5 +1,5 @@
 /*
- * xmlsrc.c - libxml2 SAX driver for the XML source parsers (xmlsrc.h).
+ * xml-src.c - libxml2 SAX driver for the XML source parsers (xml-src.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <libxml/xmlIO.h>
 
 #include "util.h"
-#include "xmlsrc.h"
+#include "xml-src.h"
 
 #define CHUNK (64 * 1024)
 #define MAX_WARN 3

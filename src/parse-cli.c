@@ -1,5 +1,5 @@
 /*
- * parsecli.c - what the three lk-parse-* mains share after getopt: the
+ * parse-cli.c - what the three lk-parse-* mains share after getopt: the
  * source config, the input, the run and the exit status (parse.h).
  */
 #include <errno.h>

@@ -1,12 +1,12 @@
 /*
- * alloc_compare.c - what a rule change would do (lk-alloc --compare):
+ * alloc-compare.c - what a rule change would do (lk-alloc --compare):
  * the alloc records of the same input under two configs, joined on
  * (channel, sku), summed per channel.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc_compare.h"
+#include "alloc-compare.h"
 #include "err.h"
 #include "ndjson.h"
 

@@ -1,5 +1,5 @@
 /*
- * push_main.c - one lk-push run (lk-push(1)): read the alloc and seen
+ * push-main.c - one lk-push run (lk-push(1)): read the alloc and seen
  * records, group them by channel, push each selected channel
  * (push.c), report and log.  The worst channel's code is the result.
  */

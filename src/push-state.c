@@ -1,5 +1,5 @@
 /*
- * pushstate.c - the last-pushed (and permanently failed) items of a
+ * push-state.c - the last-pushed (and permanently failed) items of a
  * channel: STATE/.lk/pushed/CHANNEL.ndjson and CHANNEL.failed.ndjson.
  */
 #include <errno.h>

@@ -1,11 +1,11 @@
 /*
- * alloc_run.c - after the input: choosing each source's data (this run,
+ * alloc-run.c - after the input: choosing each source's data (this run,
  * snapshot, or stop), then the rules per channel and product.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc_int.h"
+#include "alloc-int.h"
 #include "err.h"
 
 #define DEFAULT_MAX_AGE (6 * 3600LL)

@@ -1,5 +1,5 @@
 /*
- * mpread.h - reading listings from a marketplace (lk-fetch(1) --orders,
+ * mp-read.h - reading listings from a marketplace (lk-fetch(1) --orders,
  * --stocks, --warehouses, --products).
  *
  * lk_mpread_run() lists one kind of thing for a channel, following the

@@ -1,5 +1,5 @@
 /*
- * csvsrc.c - lk-parse-csv: stock records from a supplier's CSV (or a
+ * csv-src.c - lk-parse-csv: stock records from a supplier's CSV (or a
  * Google Sheets export), streamed through libcsv in fixed pieces.
  *
  * The input is decoded first (windows-1251 through iconv(3), or UTF-8;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvfile.h"
+#include "csv-file.h"
 #include "util.h"
 
 struct builder {

@@ -1,5 +1,5 @@
 /*
- * alloc_main.c - one lk-alloc run (lk-alloc(1)): read the records, settle
+ * alloc-main.c - one lk-alloc run (lk-alloc(1)): read the records, settle
  * each source (complete, or its snapshot, or stop its channels), apply
  * the rules and write the records; or, with --compare, the same input
  * through two revisions' rules.
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "alloc_compare.h"
+#include "alloc-compare.h"
 #include "err.h"
 #include "exit.h"
 #include "lock.h"

@@ -1,5 +1,5 @@
 /*
- * pushfile.c - the file channels of lk-push: a YML feed for own sites
+ * push-file.c - the file channels of lk-push: a YML feed for own sites
  * ("yml") and stock records another lk reads as a source ("ndjson").
  * Each is written whole, every product of the channel, atomically.
  *

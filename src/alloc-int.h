@@ -1,5 +1,5 @@
 /*
- * alloc_int.h - what alloc.c, alloc_snap.c and alloc_input.c share.  Not
+ * alloc-int.h - what alloc.c, alloc-snap.c and alloc-input.c share.  Not
  * for commands: they use alloc.h.
  */
 #ifndef LK_ALLOC_INT_H
@@ -86,13 +86,13 @@ void lk_alloc_add(struct lk_alloc *a, struct asrc *s, uint32_t row,
     const char *loc, size_t loclen, long long qty);
 void lk_alloc_src_reset(struct asrc *s, size_t nprod);
 
-/* snapshots (alloc_snap.c): 0, or -1 (errno ENOENT when there is none) */
+/* snapshots (alloc-snap.c): 0, or -1 (errno ENOENT when there is none) */
 int lk_alloc_snap_load(struct lk_alloc *a, struct asrc *s, const char *path, time_t *at);
 int lk_alloc_snap_write(struct lk_alloc *a, struct asrc *s, const char *path, time_t now);
 
 /*
  * A flat JSON object of strings without escapes and integers, parsed in
- * place: the fast path for stock records (alloc_input.c).  Returns the
+ * place: the fast path for stock records (alloc-input.c).  Returns the
  * number of fields, or -1 for anything else (the caller then uses
  * jansson, which accepts or reports it).
  */

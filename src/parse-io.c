@@ -1,5 +1,5 @@
 /*
- * parseio.c - the parsers' input: a descriptor or a memory buffer, with
+ * parse-io.c - the parsers' input: a descriptor or a memory buffer, with
  * gzip detected from its magic bytes and inflated on the fly, so a
  * compressed feed needs neither a temporary file nor an option.
  */

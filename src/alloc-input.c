@@ -1,5 +1,5 @@
 /*
- * alloc_input.c - reading lk-alloc's input records.
+ * alloc-input.c - reading lk-alloc's input records.
  *
  * Most of the input is stock records, millions of them, and jansson
  * builds a tree per line.  So a line that is a flat object of plain
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc_int.h"
+#include "alloc-int.h"
 #include "err.h"
 #include "exit.h"
 

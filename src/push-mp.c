@@ -1,5 +1,5 @@
 /*
- * pushmp.c - the marketplace adapters of lk-push: each builds a stock
+ * push-mp.c - the marketplace adapters of lk-push: each builds a stock
  * update request for a batch and judges the answer item by item
  * (push.h, struct lk_push_adapter).  Facts: ../shared/specs/marketplaces.md.
  */

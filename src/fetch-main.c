@@ -1,5 +1,5 @@
 /*
- * fetch_main.c - one lk-fetch run (lk-fetch(1)): a source's bytes, or a
+ * fetch-main.c - one lk-fetch run (lk-fetch(1)): a source's bytes, or a
  * channel's marketplace listing, to stdout or atomically to a file.
  */
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include "err.h"
 #include "exit.h"
 #include "fetch.h"
-#include "mpread.h"
+#include "mp-read.h"
 #include "ndjson.h"
 #include "secrets.h"
 #include "state.h"
