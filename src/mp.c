@@ -1,29 +1,20 @@
+/*
+ * mp.c - the registry of marketplaces (mp.h) and what their files share:
+ * authentication, JSON access, request bodies, error envelopes
+ * (mp-int.h).  Facts: ../shared/specs/marketplaces.md.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mp.h"
+#include "err.h"
+#include "mp-int.h"
+#include "ndjson.h"
 #include "secrets.h"
 #include "util.h"
 
-/*
- * Batch limits and rates are the documented ones (marketplaces.md):
- * WB 1000 items, 300 req/min burst 20; Ozon 100 pairs, 80 req/min;
- * YM v2 2000 skus with 100000 skus/min (50 req/min for v3, the stricter
- * one is used); MegaMarket 300 (documented for prices only); AliExpress
- * 1000 products (rate unconfirmed, kept low).
- */
-static const struct lk_mp table[] = {
-	{ LK_MP_WB, "wb", "Wildberries", "https://marketplace-api.wildberries.ru",
-	  LK_COL_WB, 1000, 5.0, 20 },
-	{ LK_MP_OZON, "ozon", "Ozon", "https://api-seller.ozon.ru",
-	  LK_COL_OZON, 100, 80.0 / 60.0, 1 },
-	{ LK_MP_YM, "ym", "Yandex Market", "https://api.partner.market.yandex.ru",
-	  LK_COL_YM, 2000, 50.0 / 60.0, 1 },
-	{ LK_MP_MM, "mm", "MegaMarket", "https://api.megamarket.tech",
-	  LK_COL_MM, 300, 1.0, 1 },
-	{ LK_MP_AE, "ae", "AliExpress", "https://openapi.ru.laliexpress.com",
-	  LK_COL_AE, 1000, 1.0, 1 },
+static const struct lk_mp *const registry[] = {
+	&lk_mp_wb, &lk_mp_ozon, &lk_mp_ym, &lk_mp_mm, &lk_mp_ae,
 };
 
 const struct lk_mp *
@@ -33,9 +24,9 @@ lk_mp_find(const char *name)
 
 	if (name == NULL)
 		return NULL;
-	for (i = 0; i < sizeof table / sizeof table[0]; i++)
-		if (strcmp(table[i].name, name) == 0)
-			return &table[i];
+	for (i = 0; i < sizeof registry / sizeof registry[0]; i++)
+		if (strcmp(registry[i]->name, name) == 0)
+			return registry[i];
 	return NULL;
 }
 
@@ -45,8 +36,8 @@ lk_mp_base_url(const struct lk_mp *mp, const struct lk_channel *ch)
 	return ch->base_url && *ch->base_url ? ch->base_url : mp->default_base_url;
 }
 
-static int
-add_header(struct curl_slist **headers, const char *name, const char *value)
+int
+lk_mp_header(struct curl_slist **headers, const char *name, const char *value)
 {
 	char *line = lk_xasprintf("%s: %s", name, value);
 	struct curl_slist *n = curl_slist_append(*headers, line);
@@ -64,48 +55,134 @@ int
 lk_mp_auth(const struct lk_mp *mp, const struct lk_channel *ch,
     struct curl_slist **headers, char **body_token, char *err, size_t errlen)
 {
-	char *secret, *client_id;
-	int rc = 0;
+	char *secret;
+	int rc;
 
 	if (body_token)
 		*body_token = NULL;
+	err[0] = '\0';
 	secret = lk_cred_get(&ch->cred, err, errlen);
 	if (secret == NULL)
 		return -1;
-	switch (mp->id) {
-	case LK_MP_WB:
-		rc = add_header(headers, "Authorization", secret);
-		break;
-	case LK_MP_OZON:
-		client_id = lk_cred_client_id(&ch->cred);
-		if (client_id == NULL) {
-			snprintf(err, errlen, "%s: credentials: Ozon needs a Client-Id "
-			    "(client_id or client_id_env)", ch->file);
-			rc = -1;
-			break;
-		}
-		rc = add_header(headers, "Client-Id", client_id);
-		free(client_id);
-		if (rc == 0)
-			rc = add_header(headers, "Api-Key", secret);
-		break;
-	case LK_MP_YM:
-		rc = add_header(headers, "Api-Key", secret);
-		break;
-	case LK_MP_AE:
-		rc = add_header(headers, "x-auth-token", secret);
-		break;
-	case LK_MP_MM:
-		if (body_token) {
-			*body_token = secret;
-			secret = NULL;
-		}
-		break;
-	}
-	if (rc == 0 && add_header(headers, "Content-Type", "application/json") == -1)
+	rc = mp->auth(ch, secret, headers, body_token, err, errlen);
+	if (rc == 0 && lk_mp_header(headers, "Content-Type", "application/json") == -1)
 		rc = -1;
 	lk_secret_free(secret);
 	if (rc == -1 && err[0] == '\0')
 		snprintf(err, errlen, "out of memory building headers");
 	return rc;
+}
+
+/* ---- JSON ---- */
+
+const char *
+lk_mp_jstr(const json_t *o, const char *key, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v) && buf != NULL) {
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		return buf;
+	}
+	return NULL;
+}
+
+long long
+lk_mp_jint(const json_t *o, const char *key, long long def)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_integer(v))
+		return (long long)json_integer_value(v);
+	if (json_is_real(v))
+		return (long long)json_real_value(v);
+	if (json_is_string(v)) {
+		long long n;
+		if (lk_parse_ll(json_string_value(v), -(1LL << 62), 1LL << 62, &n) == 0)
+			return n;
+	}
+	return def;
+}
+
+json_t *
+lk_mp_jpath(json_t *o, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while ((dot = strchr(path, '.')) != NULL) {
+		snprintf(key, sizeof key, "%.*s", (int)(dot - path), path);
+		o = json_object_get(o, key);
+		path = dot + 1;
+	}
+	return json_object_get(o, path);
+}
+
+/* ---- request bodies and answers ---- */
+
+FILE *
+lk_mp_body_open(char **buf, size_t *len)
+{
+	FILE *fp = open_memstream(buf, len);
+
+	if (fp == NULL)
+		lk_die(70, "open_memstream:");
+	return fp;
+}
+
+int
+lk_mp_body_close(FILE *fp, char *err, size_t errlen)
+{
+	if (fclose(fp) == EOF) {
+		snprintf(err, errlen, "cannot build the request body");
+		return -1;
+	}
+	return 0;
+}
+
+void
+lk_mp_put_str(FILE *fp, const char *s)
+{
+	lk_json_write_string(fp, s, strlen(s));
+}
+
+json_t *
+lk_mp_jbody(const struct lk_http_resp *resp)
+{
+	json_error_t e;
+
+	if (resp->body == NULL || resp->len == 0)
+		return NULL;
+	return json_loadb(resp->body, resp->len, 0, &e);
+}
+
+void
+lk_mp_envelope(const json_t *j, char *code, size_t codelen, char *msg, size_t msglen, long status)
+{
+	const json_t *e = j;
+	const char *c = NULL, *m = NULL;
+	json_t *cv;
+
+	if (json_is_object(j) && json_is_array(json_object_get(j, "errors")))
+		e = json_array_get(json_object_get(j, "errors"), 0);
+	if (json_is_object(j) && json_is_object(json_object_get(j, "error")))
+		e = json_object_get(j, "error");
+	if (json_is_array(j))
+		e = json_array_get(j, 0);
+	if (json_is_object(e)) {
+		cv = json_object_get(e, "code");
+		c = json_is_string(cv) ? json_string_value(cv) : NULL;
+		m = lk_mp_jstr(e, "message", NULL, 0);
+		if (m == NULL)
+			m = lk_mp_jstr(e, "detail", NULL, 0);
+		if (c == NULL && json_is_integer(cv))
+			snprintf(code, codelen, "%lld", (long long)json_integer_value(cv));
+	}
+	if (c)
+		snprintf(code, codelen, "%s", c);
+	else if (code[0] == '\0')
+		snprintf(code, codelen, "HTTP_%ld", status);
+	snprintf(msg, msglen, "HTTP %ld: %s%s%s", status, code, m ? ": " : "", m ? m : "");
 }

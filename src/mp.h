@@ -1,10 +1,15 @@
 /*
- * mp.h - what lk knows about each marketplace, in one table: its name in
- * channel configs, default API root, the catalog column holding its item
- * id, its batch limit and documented request rate, and how a request is
- * authenticated.  The fetch (read) and push (write) adapters build on it.
+ * mp.h - the marketplaces lk talks to, each behind one table of
+ * operations (like curl's lib/vtls/ backends): its name in channel
+ * configs, default API root, the catalog column holding its item id, its
+ * batch limit and documented request rate, how a request is
+ * authenticated, how a stock update is built and judged (lk-push), and
+ * how its listings are read (lk-fetch --orders, --stocks, --warehouses,
+ * --products).  Each marketplace lives in its own file, src/mp-NAME.c,
+ * which defines its table; a change to one marketplace's API, or a new
+ * marketplace, touches that file (and the registry in mp.c).
  *
- * lk_mp_find() returns the entry for a channel's "marketplace" value, or
+ * lk_mp_find() returns the table for a channel's "marketplace" value, or
  * NULL.  lk_mp_auth() appends the marketplace's auth headers for a channel
  * to *headers (Wildberries "Authorization: TOKEN", Ozon "Client-Id" and
  * "Api-Key", Yandex Market "Api-Key", AliExpress "x-auth-token"); for
@@ -17,10 +22,26 @@
 
 #include <stddef.h>
 #include <curl/curl.h>
+#include <jansson.h>
 
 #include "state.h"
 
 enum lk_mp_id { LK_MP_WB, LK_MP_OZON, LK_MP_YM, LK_MP_MM, LK_MP_AE };
+
+/* What a stock update's answer says about the whole batch (push.c acts on it). */
+enum lk_pv {
+	LK_PV_DONE,             /* each item is marked (ok/failed/temp/pending = resend) */
+	LK_PV_SPLIT,            /* rejected whole, culprits unnamed: halve the batch and resend */
+	LK_PV_REFUSED,          /* 401/403: stop the channel, exit 69 */
+	LK_PV_TEMP,             /* temporary failure of the whole batch: stop the channel, 75 */
+	LK_PV_FAILED            /* the whole batch failed for good; items marked */
+};
+
+struct lk_push_ctx;             /* push.h */
+struct lk_push_item;
+struct lk_push_req;
+struct lk_http_resp;            /* http.h */
+struct lk_mpread_ctx;           /* mp-int.h */
 
 struct lk_mp {
 	enum lk_mp_id id;
@@ -31,7 +52,43 @@ struct lk_mp {
 	long batch_max;             /* items per stock update request */
 	double rate;                /* documented stock-update requests per second */
 	int burst;                  /* documented burst */
+
+	/*
+	 * Adds the auth headers for secret to *headers, or hands the token
+	 * back in *body_token (a copy, or NULL when body_token is NULL);
+	 * 0, or -1 with a message in err.
+	 */
+	int (*auth)(const struct lk_channel *ch, const char *secret, struct curl_slist **headers,
+	    char **body_token, char *err, size_t errlen);
+
+	/* --- lk-push: one stock update request for a batch --- */
+	/* Builds the request for it[0..n-1]; 0, or -1 with a message. */
+	int (*push_build)(const struct lk_push_ctx *c, struct lk_push_item **it, size_t n,
+	    struct lk_push_req *rq, char *err, size_t errlen);
+	/* Judges the answer; marks the items; msg for whole-batch verdicts. */
+	enum lk_pv (*push_parse)(struct lk_push_ctx *c, struct lk_push_item **it, size_t n,
+	    const struct lk_http_resp *resp, char *msg, size_t msglen);
+	long temp_wait_ms;          /* the wait before sending LK_PI_TEMP items again (0: next run) */
+	double charge_4xx;          /* extra tokens a 4xx answer costs (WB: 9) */
+
+	/*
+	 * --- lk-fetch: listings (mp-read.h), each read to its end ---
+	 * Each emits its records through lk_mpread_* (mp-int.h) and returns
+	 * 0 or an exit code with the reason set by lk_mpread_fail().
+	 */
+	int (*orders)(struct lk_mpread_ctx *c);
+	int (*stocks)(struct lk_mpread_ctx *c);
+	int (*warehouses)(struct lk_mpread_ctx *c);
+	int (*products)(struct lk_mpread_ctx *c);
+	/*
+	 * A 2xx answer that still refuses the call (MegaMarket "success": 0,
+	 * AliExpress "error"): a message in msg and 1; 0 when it is an answer.
+	 * NULL: every 2xx is an answer.
+	 */
+	int (*refused)(const json_t *answer, char *msg, size_t msglen);
 };
+
+extern const struct lk_mp lk_mp_wb, lk_mp_ozon, lk_mp_ym, lk_mp_mm, lk_mp_ae;
 
 const struct lk_mp *lk_mp_find(const char *name);
 /* The channel's base_url, or the marketplace default. */

@@ -32,7 +32,6 @@
 /* Every item of the channel's run. */
 struct run {
 	struct lk_push_ctx c;
-	const struct lk_push_adapter *ad;
 	const struct lk_push_opts *o;
 	struct lk_pushstate pushed, failed;
 	struct lk_push_item *items;
@@ -250,7 +249,7 @@ send_batch(struct run *r, struct lk_push_item **it, size_t n)
 		it[i]->state = LK_PI_PENDING;
 	}
 	err[0] = '\0';
-	if (r->ad->build(&r->c, it, n, &rq, err, sizeof err) == -1) {
+	if (r->c.mp->push_build(&r->c, it, n, &rq, err, sizeof err) == -1) {
 		lk_push_fail_all(it, n, LK_PI_FAILED, "", err);
 		goto out;
 	}
@@ -272,10 +271,10 @@ send_batch(struct run *r, struct lk_push_item **it, size_t n)
 		lk_http_resp_free(&resp);
 		goto out;
 	}
-	if (resp.status >= 400 && resp.status < 500 && r->ad->charge_4xx > 0)
-		lk_pace_charge(&r->c.pace, r->ad->charge_4xx);
+	if (resp.status >= 400 && resp.status < 500 && r->c.mp->charge_4xx > 0)
+		lk_pace_charge(&r->c.pace, r->c.mp->charge_4xx);
 	msg[0] = '\0';
-	v = r->ad->parse(&r->c, it, n, &resp, msg, sizeof msg);
+	v = r->c.mp->push_parse(&r->c, it, n, &resp, msg, sizeof msg);
 	lk_http_resp_free(&resp);
 	switch (v) {
 	case LK_PV_DONE:
@@ -345,19 +344,6 @@ send_all(struct run *r, struct lk_push_item **v, size_t n, long batch)
 	}
 }
 
-static const struct lk_push_adapter *
-adapter(enum lk_mp_id id)
-{
-	switch (id) {
-	case LK_MP_WB: return &lk_push_wb;
-	case LK_MP_OZON: return &lk_push_ozon;
-	case LK_MP_YM: return &lk_push_ym;
-	case LK_MP_MM: return &lk_push_mm;
-	case LK_MP_AE: return &lk_push_ae;
-	}
-	return NULL;
-}
-
 static void
 push_marketplace(struct run *r, const struct lk_config *cfg, long batch)
 {
@@ -400,10 +386,10 @@ push_marketplace(struct run *r, const struct lk_config *cfg, long batch)
 	for (i = 0; i < n; i++)
 		if (v[i]->state == LK_PI_TEMP && v[i]->code[0])
 			temp[nt++] = v[i];
-	if (nt && !r->stop && !r->c.dry_run && r->ad->temp_wait_ms > 0) {
+	if (nt && !r->stop && !r->c.dry_run && r->c.mp->temp_wait_ms > 0) {
 		lk_info("%s: %zu items refused for now (%s); sending them again in %ld s", ch->name, nt,
-		    temp[0]->code, r->ad->temp_wait_ms / 1000);
-		lk_sleep_ms(r->ad->temp_wait_ms);
+		    temp[0]->code, r->c.mp->temp_wait_ms / 1000);
+		lk_sleep_ms(r->c.mp->temp_wait_ms);
 		for (i = 0; i < nt; i++) {
 			temp[i]->sends = 0;
 			temp[i]->state = LK_PI_PENDING;
@@ -507,7 +493,6 @@ lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 			stats->skipped = "unknown marketplace";
 			return stats->code = LK_EX_CONFIG;
 		}
-		r.ad = adapter(r.c.mp->id);
 		col = lk_catalog_column(&cfg->catalog, r.c.mp->id_column);
 		if (r.c.mp->id == LK_MP_AE)
 			col2 = lk_catalog_column(&cfg->catalog,

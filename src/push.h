@@ -100,7 +100,7 @@ int lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 /* Appends a push_summary line for the channel to STATE/.lk/push.log; 0 or -1. */
 int lk_push_log(struct lk_state *st, const struct lk_channel *ch, const struct lk_push_stats *s, int dry_run);
 
-/* --- marketplace adapters (push-wb.c ... push-ae.c) --- */
+/* --- what the marketplace files (mp-NAME.c, mp.h) work on --- */
 enum lk_pi_state {
 	LK_PI_PENDING,          /* not sent yet, or to send again */
 	LK_PI_OK,               /* the marketplace confirmed it */
@@ -139,29 +139,6 @@ struct lk_push_req {
 	char *body;
 	size_t body_len;
 };
-
-/* What an answer says about the whole batch. */
-enum lk_pv {
-	LK_PV_DONE,             /* each item is marked (ok/failed/temp/pending = resend) */
-	LK_PV_SPLIT,            /* rejected whole, culprits unnamed: halve the batch and resend */
-	LK_PV_REFUSED,          /* 401/403: stop the channel, exit 69 */
-	LK_PV_TEMP,             /* temporary failure of the whole batch: stop the channel, 75 */
-	LK_PV_FAILED            /* the whole batch failed for good; items marked */
-};
-
-struct lk_push_adapter {
-	enum lk_mp_id mp;
-	/* Builds the request for it[0..n-1]; 0, or -1 with a message. */
-	int (*build)(const struct lk_push_ctx *c, struct lk_push_item **it, size_t n,
-	    struct lk_push_req *rq, char *err, size_t errlen);
-	/* Judges the answer; marks the items; msg for whole-batch verdicts. */
-	enum lk_pv (*parse)(struct lk_push_ctx *c, struct lk_push_item **it, size_t n,
-	    const struct lk_http_resp *resp, char *msg, size_t msglen);
-	long temp_wait_ms;      /* the wait before sending LK_PI_TEMP items again (0: next run) */
-	double charge_4xx;      /* extra tokens a 4xx answer costs (WB: 9) */
-};
-
-extern const struct lk_push_adapter lk_push_wb, lk_push_ozon, lk_push_ym, lk_push_mm, lk_push_ae;
 
 /* Helpers for adapters (push.c). */
 void lk_push_item_fail(struct lk_push_item *it, enum lk_pi_state st, const char *code,

@@ -74,7 +74,7 @@ main(void)
 	c = ctx("wb");
 	items(v, p, 3, wbids);
 	memset(&rq, 0, sizeof rq);
-	is_int(lk_push_wb.build(&c, p, 3, &rq, err, sizeof err), 0, "wb: builds");
+	is_int(lk_mp_wb.push_build(&c, p, 3, &rq, err, sizeof err), 0, "wb: builds");
 	is_str(rq.method, "PUT", "wb: PUT");
 	is_str(rq.url, "http://127.0.0.1:1/api/v3/stocks/507", "wb: url has the warehouse");
 	is_str(rq.body, "{\"stocks\":[{\"chrtId\":100001,\"amount\":1},{\"chrtId\":100002,\"amount\":2},"
@@ -83,12 +83,12 @@ main(void)
 	free(rq.body);
 
 	r = resp(204, NULL);
-	pv = lk_push_wb.parse(&c, p, 3, &r, msg, sizeof msg);
+	pv = lk_mp_wb.push_parse(&c, p, 3, &r, msg, sizeof msg);
 	ok(pv == LK_PV_DONE && v[0].state == LK_PI_OK && v[2].state == LK_PI_OK, "wb: 204 confirms all");
 
 	items(v, p, 3, wbids);
 	r = resp(409, "[{\"code\":\"NotFound\",\"message\":\"Not found\",\"data\":[{\"sku\":\"\",\"chrtId\":100002,\"amount\":2}]}]");
-	pv = lk_push_wb.parse(&c, p, 3, &r, msg, sizeof msg);
+	pv = lk_mp_wb.push_parse(&c, p, 3, &r, msg, sizeof msg);
 	ok(pv == LK_PV_DONE, "wb: 409 is judged per item");
 	is_int(v[1].state, LK_PI_FAILED, "wb: the culprit is failed");
 	is_str(v[1].code, "NotFound", "wb: with its code");
@@ -97,19 +97,19 @@ main(void)
 	items(v, p, 3, wbids);
 	r = resp(409, "[{\"code\":\"StoreIsProcessing\",\"message\":\"x\",\"data\":[{\"chrtId\":100001,\"amount\":1},"
 	    "{\"chrtId\":100002,\"amount\":2},{\"chrtId\":100003,\"amount\":3}]}]");
-	lk_push_wb.parse(&c, p, 3, &r, msg, sizeof msg);
+	lk_mp_wb.push_parse(&c, p, 3, &r, msg, sizeof msg);
 	ok(v[0].state == LK_PI_TEMP && v[2].state == LK_PI_TEMP, "wb: StoreIsProcessing is temporary");
 
 	items(v, p, 3, wbids);
 	r = resp(401, "{\"title\":\"unauthorized\"}");
-	ok(lk_push_wb.parse(&c, p, 3, &r, msg, sizeof msg) == LK_PV_REFUSED, "wb: 401 refuses the channel");
+	ok(lk_mp_wb.push_parse(&c, p, 3, &r, msg, sizeof msg) == LK_PV_REFUSED, "wb: 401 refuses the channel");
 	items(v, p, 3, wbids);
 	r = resp(400, "{\"code\":\"IncorrectRequestBody\",\"message\":\"bad\"}");
-	ok(lk_push_wb.parse(&c, p, 3, &r, msg, sizeof msg) == LK_PV_SPLIT, "wb: 400 halves the batch");
+	ok(lk_mp_wb.push_parse(&c, p, 3, &r, msg, sizeof msg) == LK_PV_SPLIT, "wb: 400 halves the batch");
 
 	v[0].id = "12x";
 	memset(&rq, 0, sizeof rq);
-	is_int(lk_push_wb.build(&c, p, 1, &rq, err, sizeof err), -1, "wb: a non-numeric chrtId is refused");
+	is_int(lk_mp_wb.push_build(&c, p, 1, &rq, err, sizeof err), -1, "wb: a non-numeric chrtId is refused");
 	is_int(v[0].state, LK_PI_FAILED, "wb: that item is failed");
 	free(rq.url);
 	free(rq.body);
@@ -118,7 +118,7 @@ main(void)
 	c = ctx("ozon");
 	items(v, p, 3, ozids);
 	memset(&rq, 0, sizeof rq);
-	is_int(lk_push_ozon.build(&c, p, 2, &rq, err, sizeof err), 0, "ozon: builds");
+	is_int(lk_mp_ozon.push_build(&c, p, 2, &rq, err, sizeof err), 0, "ozon: builds");
 	is_str(rq.url, "http://127.0.0.1:1/v2/products/stocks", "ozon: url");
 	is_str(rq.body, "{\"stocks\":[{\"offer_id\":\"SKU-1\",\"stock\":1,\"warehouse_id\":507},"
 	    "{\"offer_id\":\"SKU-\\\"2\",\"stock\":2,\"warehouse_id\":507}]}", "ozon: body escapes offer_id");
@@ -127,23 +127,23 @@ main(void)
 	r = resp(200, "{\"result\":[{\"offer_id\":\"SKU-1\",\"updated\":true,\"errors\":[]},"
 	    "{\"offer_id\":\"SKU-\\\"2\",\"updated\":false,\"errors\":[{\"code\":\"NOT_FOUND_ERROR\",\"message\":\"nf\"}]},"
 	    "{\"offer_id\":\"SKU-3\",\"updated\":false,\"errors\":[{\"code\":\"TOO_MANY_REQUESTS\",\"message\":\"slow\"}]}]}");
-	pv = lk_push_ozon.parse(&c, p, 3, &r, msg, sizeof msg);
+	pv = lk_mp_ozon.push_parse(&c, p, 3, &r, msg, sizeof msg);
 	ok(pv == LK_PV_DONE && v[0].state == LK_PI_OK, "ozon: updated item ok");
 	ok(v[1].state == LK_PI_FAILED && strcmp(v[1].code, "NOT_FOUND_ERROR") == 0, "ozon: NOT_FOUND is permanent");
 	ok(v[2].state == LK_PI_TEMP && strcmp(v[2].code, "TOO_MANY_REQUESTS") == 0, "ozon: TOO_MANY_REQUESTS is temporary");
 	items(v, p, 3, ozids);
 	r = resp(200, "{\"result\":[{\"offer_id\":\"SKU-1\",\"updated\":true}]}");
-	lk_push_ozon.parse(&c, p, 3, &r, msg, sizeof msg);
+	lk_mp_ozon.push_parse(&c, p, 3, &r, msg, sizeof msg);
 	ok(v[1].state == LK_PI_TEMP && v[2].state == LK_PI_TEMP, "ozon: items missing from the answer are not confirmed");
 	items(v, p, 3, ozids);
 	r = resp(403, "{\"code\":7,\"message\":\"Invalid Api-Key\"}");
-	ok(lk_push_ozon.parse(&c, p, 3, &r, msg, sizeof msg) == LK_PV_REFUSED, "ozon: 403 refuses");
+	ok(lk_mp_ozon.push_parse(&c, p, 3, &r, msg, sizeof msg) == LK_PV_REFUSED, "ozon: 403 refuses");
 
 	/* --- Yandex Market --- */
 	c = ctx("ym");
 	items(v, p, 2, ozids);
 	memset(&rq, 0, sizeof rq);
-	lk_push_ym.build(&c, p, 2, &rq, err, sizeof err);
+	lk_mp_ym.push_build(&c, p, 2, &rq, err, sizeof err);
 	is_str(rq.method, "PUT", "ym v2: PUT");
 	is_str(rq.url, "http://127.0.0.1:1/v2/campaigns/1111/offers/stocks", "ym v2: url by campaign");
 	ok(strncmp(rq.body, "{\"skus\":[{\"sku\":\"SKU-1\",\"items\":[{\"count\":1,\"updatedAt\":\"", 55) == 0,
@@ -152,50 +152,50 @@ main(void)
 	free(rq.body);
 	ch.ym_api = (char *)"v3";
 	memset(&rq, 0, sizeof rq);
-	lk_push_ym.build(&c, p, 2, &rq, err, sizeof err);
+	lk_mp_ym.push_build(&c, p, 2, &rq, err, sizeof err);
 	is_str(rq.url, "http://127.0.0.1:1/v3/businesses/777/offers/stocks/update", "ym v3: url by business");
 	ok(strstr(rq.body, "\"skuItems\":[{\"sku\":\"SKU-1\",\"partnerWarehouseId\":507,\"count\":1") != NULL,
 	    "ym v3: body %s", rq.body);
 	free(rq.url);
 	free(rq.body);
 	r = resp(200, "{\"status\":\"OK\"}");
-	ok(lk_push_ym.parse(&c, p, 2, &r, msg, sizeof msg) == LK_PV_DONE && v[1].state == LK_PI_OK, "ym: OK confirms");
+	ok(lk_mp_ym.push_parse(&c, p, 2, &r, msg, sizeof msg) == LK_PV_DONE && v[1].state == LK_PI_OK, "ym: OK confirms");
 	items(v, p, 2, ozids);
 	r = resp(400, "{\"status\":\"ERROR\",\"errors\":[{\"code\":\"OFFER_NOT_FOUND\",\"message\":\"x\"}]}");
-	ok(lk_push_ym.parse(&c, p, 2, &r, msg, sizeof msg) == LK_PV_SPLIT, "ym: an item 400 halves the batch");
+	ok(lk_mp_ym.push_parse(&c, p, 2, &r, msg, sizeof msg) == LK_PV_SPLIT, "ym: an item 400 halves the batch");
 	r = resp(400, "{\"status\":\"ERROR\",\"errors\":[{\"code\":\"WAREHOUSE_NOT_FOUND\",\"message\":\"x\"}]}");
-	ok(lk_push_ym.parse(&c, p, 2, &r, msg, sizeof msg) == LK_PV_REFUSED, "ym: a warehouse 400 does not");
+	ok(lk_mp_ym.push_parse(&c, p, 2, &r, msg, sizeof msg) == LK_PV_REFUSED, "ym: a warehouse 400 does not");
 
 	/* --- MegaMarket: the token goes in the body --- */
 	c = ctx("mm");
 	c.body_token = (char *)"tok-123";
 	items(v, p, 2, ozids);
 	memset(&rq, 0, sizeof rq);
-	lk_push_mm.build(&c, p, 2, &rq, err, sizeof err);
+	lk_mp_mm.push_build(&c, p, 2, &rq, err, sizeof err);
 	is_str(rq.body, "{\"meta\":{},\"data\":{\"token\":\"tok-123\",\"stocks\":[{\"offerId\":\"SKU-1\",\"quantity\":1},"
 	    "{\"offerId\":\"SKU-\\\"2\",\"quantity\":2}]}}", "mm: body");
 	free(rq.url);
 	free(rq.body);
 	c.body_token = NULL;
 	memset(&rq, 0, sizeof rq);
-	lk_push_mm.build(&c, p, 2, &rq, err, sizeof err);
+	lk_mp_mm.push_build(&c, p, 2, &rq, err, sizeof err);
 	ok(strstr(rq.body, "<redacted>") != NULL, "mm: a dry run shows no token");
 	free(rq.url);
 	free(rq.body);
 	r = resp(200, "{\"success\":1,\"meta\":{},\"data\":{}}");
-	ok(lk_push_mm.parse(&c, p, 2, &r, msg, sizeof msg) == LK_PV_DONE && v[0].state == LK_PI_OK, "mm: success 1");
+	ok(lk_mp_mm.push_parse(&c, p, 2, &r, msg, sizeof msg) == LK_PV_DONE && v[0].state == LK_PI_OK, "mm: success 1");
 	items(v, p, 2, ozids);
 	r = resp(200, "{\"success\":0,\"error\":{\"code\":\"OFFER_NOT_FOUND\",\"message\":\"x\"}}");
-	ok(lk_push_mm.parse(&c, p, 2, &r, msg, sizeof msg) == LK_PV_SPLIT, "mm: success 0 halves");
+	ok(lk_mp_mm.push_parse(&c, p, 2, &r, msg, sizeof msg) == LK_PV_SPLIT, "mm: success 0 halves");
 	r = resp(200, "{\"success\":0,\"error\":{\"code\":\"UNAUTHORIZED\",\"message\":\"x\"}}");
-	ok(lk_push_mm.parse(&c, p, 2, &r, msg, sizeof msg) == LK_PV_REFUSED, "mm: a bad token refuses");
+	ok(lk_mp_mm.push_parse(&c, p, 2, &r, msg, sizeof msg) == LK_PV_REFUSED, "mm: a bad token refuses");
 
 	/* --- AliExpress: grouped by product --- */
 	c = ctx("ae");
 	items(v, p, 3, ozids);
 	v[1].id2 = "P2";
 	memset(&rq, 0, sizeof rq);
-	lk_push_ae.build(&c, p, 3, &rq, err, sizeof err);
+	lk_mp_ae.push_build(&c, p, 3, &rq, err, sizeof err);
 	is_str(rq.body, "{\"products\":[{\"product_id\":\"P1\",\"skus\":[{\"sku_code\":\"SKU-1\",\"inventory\":\"1\"},"
 	    "{\"sku_code\":\"SKU-3\",\"inventory\":\"3\"}]},{\"product_id\":\"P2\",\"skus\":[{\"sku_code\":\"SKU-\\\"2\","
 	    "\"inventory\":\"2\"}]}]}", "ae: skus grouped by product_id");

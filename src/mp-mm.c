@@ -1,0 +1,242 @@
+/*
+ * mp-mm.c - MegaMarket: stock updates by offerId (token in the body), the order
+ * listings, the stock and offer listings.
+ * Facts: ../shared/specs/marketplaces.md (MegaMarket).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "exit.h"
+#include "mp-int.h"
+#include "push.h"
+#include "util.h"
+
+/* ---- stock updates ---- */
+
+static int
+mm_build(const struct lk_push_ctx *c, struct lk_push_item **it, size_t n,
+    struct lk_push_req *rq, char *err, size_t errlen)
+{
+	FILE *fp;
+	size_t i;
+
+	rq->method = "POST";
+	rq->url = lk_xasprintf("%s/api/merchantIntegration/v1/offerService/stock/update", c->base);
+	fp = lk_mp_body_open(&rq->body, &rq->body_len);
+	fputs("{\"meta\":{},\"data\":{\"token\":", fp);
+	/* A dry run has no token: the body shows where it goes. */
+	lk_mp_put_str(fp, c->body_token ? c->body_token : "<redacted>");
+	fputs(",\"stocks\":[", fp);
+	for (i = 0; i < n; i++) {
+		fputs(i ? ",{\"offerId\":" : "{\"offerId\":", fp);
+		lk_mp_put_str(fp, it[i]->id);
+		fprintf(fp, ",\"quantity\":%lld}", it[i]->qty);
+	}
+	fputs("]}}", fp);
+	return lk_mp_body_close(fp, err, errlen);
+}
+
+static enum lk_pv
+mm_parse(struct lk_push_ctx *c, struct lk_push_item **it, size_t n,
+    const struct lk_http_resp *resp, char *msg, size_t msglen)
+{
+	json_t *j;
+	char code[64] = "";
+	size_t i;
+	int v;
+
+	(void)c;
+	if ((v = lk_push_common_status(resp->status, it, n, resp, msg, msglen)) != -1)
+		return (enum lk_pv)v;
+	j = lk_mp_jbody(resp);
+	if (resp->status == 200 && json_integer_value(json_object_get(j, "success")) == 1) {
+		json_decref(j);
+		for (i = 0; i < n; i++)
+			if (it[i]->state == LK_PI_PENDING)
+				it[i]->state = LK_PI_OK;
+		return LK_PV_DONE;
+	}
+	lk_mp_envelope(j, code, sizeof code, msg, msglen, resp->status);
+	json_decref(j);
+	if (strcmp(code, "UNAUTHORIZED") == 0 || strcmp(code, "FORBIDDEN") == 0)
+		return LK_PV_REFUSED;
+	/* HTTP 200 with success 0: no per-offer result; halve to find the culprits. */
+	if (resp->status == 200 || resp->status == 400)
+		return LK_PV_SPLIT;
+	return LK_PV_REFUSED;
+}
+
+
+
+/* ---- listings ---- */
+
+/* MegaMarket has one stock per merchant: no warehouse API. */
+static int
+mm_warehouses(struct lk_mpread_ctx *c)
+{
+	lk_mpread_warehouse(c, "default", "default");
+	return 0;
+}
+
+static int
+mm_stocks(struct lk_mpread_ctx *c)
+{
+	json_t *r, *x;
+	size_t i, pos = 0;
+
+	if (c->idcol < 0)
+		return lk_mpread_fail(c, LK_EX_CONFIG, "catalog.csv has no %s column: nothing to ask for",
+		    c->mp->id_column);
+	for (;;) {
+		json_t *ids = lk_mpread_ids(c, &pos, lk_mpread_page(c, 300), 0);
+
+		if (json_array_size(ids) == 0) {
+			json_decref(ids);
+			return 0;
+		}
+		r = lk_mpread_api(c, "POST", "/api/merchantIntegration/v1/offerService/stock/get",
+		    json_pack("{s:{},s:{s:o}}", "meta", "data", "offerIds", ids));
+		if (r == NULL)
+			return c->rc;
+		json_array_foreach(lk_mp_jpath(r, "data.stocks"), i, x)
+			lk_mpread_seen(c, lk_mp_jstr(x, "offerId", NULL, 0), lk_mp_jint(x, "quantity", 0));
+		json_decref(r);
+	}
+}
+
+static int
+mm_products(struct lk_mpread_ctx *c)
+{
+	json_t *r, *x, *y;
+	size_t i, j;
+	long long off = 0, total;
+	long lim = lk_mpread_page(c, 1000);
+
+	for (;;) {
+		r = lk_mpread_api(c, "POST", "/api/merchantIntegration/v1/offerService/offer/list",
+		    json_pack("{s:{},s:{s:I,s:i}}", "meta", "data", "offset", (json_int_t)off, "limit", (int)lim));
+		if (r == NULL)
+			return c->rc;
+		x = lk_mp_jpath(r, "data.offers");
+		total = lk_mp_jint(json_object_get(r, "data"), "total", -1);
+		json_array_foreach(x, i, y) {
+			const char *id = lk_mp_jstr(y, "offerId", NULL, 0);
+			if (id)
+				lk_mpread_product(c, id, id, NULL, lk_mp_jstr(y, "name", NULL, 0), (const char *)NULL);
+		}
+		off += (long long)json_array_size(x);
+		j = json_array_size(x);
+		json_decref(r);
+		if (total < 0)
+			return lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: offer/list: no total in the answer", c->ch->name);
+		if (off >= total)
+			return 0;
+		if (j == 0)
+			return lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: offer/list ended at %lld of %lld offers",
+			    c->ch->name, off, total);
+	}
+}
+
+static int
+mm_orders(struct lk_mpread_ctx *c)
+{
+	long cnt = lk_mpread_page(c, 1000);
+	json_t *ids, *r, *x;
+	size_t i, j;
+	char from[21], to[21], b[32];
+
+	lk_fmt_time(lk_now() - (time_t)c->o->since, from);
+	lk_fmt_time(lk_now(), to);
+	r = lk_mpread_api(c, "POST", "/api/market/v1/orderService/order/search",
+	    json_pack("{s:{},s:{s:s,s:s,s:[sss],s:i}}", "meta", "data", "dateFrom", from, "dateTo", to,
+	    "statuses", "NEW", "CONFIRMED", "PACKED", "count", (int)cnt));
+	if (r == NULL)
+		return c->rc;
+	ids = json_incref(lk_mp_jpath(r, "data.shipments"));
+	json_decref(r);
+	if (!json_is_array(ids)) {
+		json_decref(ids);
+		return lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: order/search: no shipments in the answer", c->ch->name);
+	}
+	if ((long)json_array_size(ids) >= cnt) {
+		json_decref(ids);
+		return lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: order/search returned its limit of %ld shipments: "
+		    "the listing may be truncated", c->ch->name, cnt);
+	}
+	for (i = 0; i < json_array_size(ids); ) {
+		json_t *batch = json_array();
+
+		for (; i < json_array_size(ids) && json_array_size(batch) < 100; i++)
+			json_array_append(batch, json_array_get(ids, i));
+		r = lk_mpread_api(c, "POST", "/api/market/v1/orderService/order/get",
+		    json_pack("{s:{},s:{s:o}}", "meta", "data", "shipments", batch));
+		if (r == NULL) {
+			json_decref(ids);
+			return c->rc;
+		}
+		json_array_foreach(lk_mp_jpath(r, "data.shipments"), j, x) {
+			/* items are per unit: sum them per offer */
+			json_t *sum = json_object(), *it, *q;
+			const char *k, *id = lk_mp_jstr(x, "shipmentId", b, sizeof b);
+			size_t m;
+
+			json_array_foreach(json_object_get(x, "items"), m, it) {
+				const char *off = lk_mp_jstr(it, "offerId", NULL, 0);
+				if (off == NULL)
+					continue;
+				q = json_object_get(sum, off);
+				json_object_set_new(sum, off, json_integer((q ? json_integer_value(q) : 0) +
+				    lk_mp_jint(it, "quantity", 1)));
+			}
+			json_object_foreach(sum, k, q)
+				lk_mpread_order(c, id ? id : "", k, json_integer_value(q),
+				    lk_mp_jstr(x, "status", NULL, 0), lk_mp_jstr(x, "creationDate", NULL, 0));
+			json_decref(sum);
+		}
+		json_decref(r);
+	}
+	json_decref(ids);
+	return 0;
+}
+
+/* MegaMarket answers HTTP 200 with "success": 0 when it refuses a call. */
+static int
+mm_refused(const json_t *out, char *msg, size_t msglen)
+{
+	const json_t *e;
+	char b[32];
+	const char *code, *m;
+
+	if (lk_mp_jint(out, "success", 1) == 1)
+		return 0;
+	e = json_object_get(out, "error");
+	code = lk_mp_jstr(e, "code", b, sizeof b);
+	m = lk_mp_jstr(e, "message", NULL, 0);
+	snprintf(msg, msglen, "%s %s", code ? code : "", m ? m : "");
+	return 1;
+}
+
+/* The token goes in the body ("data"."token"), not in a header. */
+static int
+mm_auth(const struct lk_channel *ch, const char *secret, struct curl_slist **headers,
+    char **body_token, char *err, size_t errlen)
+{
+	(void)ch, (void)headers, (void)err, (void)errlen;
+	if (body_token)
+		*body_token = lk_xstrdup(secret);
+	return 0;
+}
+
+/* 300 offers a request (documented for prices only); rate undocumented, kept low. */
+const struct lk_mp lk_mp_mm = {
+	.id = LK_MP_MM, .name = "mm", .title = "MegaMarket",
+	.default_base_url = "https://api.megamarket.tech",
+	.id_column = LK_COL_MM, .batch_max = 300, .rate = 1.0, .burst = 1,
+	.auth = mm_auth,
+	.push_build = mm_build, .push_parse = mm_parse,
+	.orders = mm_orders, .stocks = mm_stocks, .warehouses = mm_warehouses, .products = mm_products,
+	.refused = mm_refused,
+};

@@ -1,0 +1,284 @@
+/*
+ * mp-ozon.c - Ozon: stock updates by offer_id and warehouse, the warehouse,
+ * stock, FBS posting and product listings.
+ * Facts: ../shared/specs/marketplaces.md (Ozon).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "exit.h"
+#include "mp-int.h"
+#include "push.h"
+#include "secrets.h"
+#include "util.h"
+
+/* ---- stock updates ---- */
+
+static int
+oz_build(const struct lk_push_ctx *c, struct lk_push_item **it, size_t n,
+    struct lk_push_req *rq, char *err, size_t errlen)
+{
+	FILE *fp;
+	size_t i;
+
+	rq->method = "POST";
+	rq->url = lk_xasprintf("%s/v2/products/stocks", c->base);
+	fp = lk_mp_body_open(&rq->body, &rq->body_len);
+	fputs("{\"stocks\":[", fp);
+	for (i = 0; i < n; i++) {
+		fputs(i ? ",{\"offer_id\":" : "{\"offer_id\":", fp);
+		lk_mp_put_str(fp, it[i]->id);
+		fprintf(fp, ",\"stock\":%lld,\"warehouse_id\":%lld}", it[i]->qty, c->ch->warehouse_id);
+	}
+	fputs("]}", fp);
+	return lk_mp_body_close(fp, err, errlen);
+}
+
+/* Per-item codes that clear up by themselves. */
+static int
+oz_temp_code(const char *code)
+{
+	return strcmp(code, "TOO_MANY_REQUESTS") == 0;
+}
+
+static enum lk_pv
+oz_parse(struct lk_push_ctx *c, struct lk_push_item **it, size_t n,
+    const struct lk_http_resp *resp, char *msg, size_t msglen)
+{
+	json_t *j, *res, *r;
+	size_t i, k;
+	char code[64] = "";
+	int v;
+
+	(void)c;
+	if ((v = lk_push_common_status(resp->status, it, n, resp, msg, msglen)) != -1)
+		return (enum lk_pv)v;
+	j = lk_mp_jbody(resp);
+	if (resp->status != 200) {
+		lk_mp_envelope(j, code, sizeof code, msg, msglen, resp->status);
+		json_decref(j);
+		return resp->status == 400 ? LK_PV_SPLIT : LK_PV_REFUSED;
+	}
+	res = json_object_get(j, "result");
+	if (!json_is_array(res)) {
+		snprintf(msg, msglen, "HTTP 200 without a result list");
+		json_decref(j);
+		lk_push_fail_all(it, n, LK_PI_TEMP, "", msg);
+		return LK_PV_DONE;
+	}
+	json_array_foreach(res, k, r) {
+		const char *off = lk_mp_jstr(r, "offer_id", NULL, 0);
+		json_t *errs = json_object_get(r, "errors"), *e0;
+
+		if (off == NULL)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (it[i]->state != LK_PI_PENDING || strcmp(it[i]->id, off) != 0)
+				continue;
+			if (json_is_true(json_object_get(r, "updated"))) {
+				it[i]->state = LK_PI_OK;
+			} else {
+				const char *ec = "UNKNOWN", *em = "";
+
+				e0 = json_is_array(errs) ? json_array_get(errs, 0) : NULL;
+				if (lk_mp_jstr(e0, "code", NULL, 0))
+					ec = lk_mp_jstr(e0, "code", NULL, 0);
+				if (lk_mp_jstr(e0, "message", NULL, 0))
+					em = lk_mp_jstr(e0, "message", NULL, 0);
+				lk_push_item_fail(it[i], oz_temp_code(ec) ? LK_PI_TEMP : LK_PI_FAILED,
+				    ec, "%s%s%s", ec, *em ? ": " : "", em);
+			}
+			break;
+		}
+	}
+	json_decref(j);
+	for (i = 0; i < n; i++)
+		if (it[i]->state == LK_PI_PENDING)
+			lk_push_item_fail(it[i], LK_PI_TEMP, "", "not in Ozon's answer");
+	return LK_PV_DONE;
+}
+
+
+
+/* ---- listings ---- */
+
+/*
+ * A cursor-paged Ozon listing: body gets "cursor"; items at items_key (a
+ * path "result.items" allowed); each item to fn.  more(r) says whether
+ * another page follows; next_key names the cursor field.
+ */
+typedef void (*item_fn)(struct lk_mpread_ctx *c, json_t *item);
+
+
+static int
+ozon_paged(struct lk_mpread_ctx *c, const char *path, json_t *body, const char *cursor_key,
+    const char *items_key, const char *next_key, const char *has_next_key, item_fn fn)
+{
+	char *cur = lk_xstrdup("");
+	int pages = 0;
+
+	for (;;) {
+		json_t *b = json_deep_copy(body), *r, *items, *it;
+		const char *nc;
+		size_t i, n;
+		int more;
+
+		json_object_set_new(b, cursor_key, json_string(cur));
+		if ((r = lk_mpread_api(c, "POST", path, b)) == NULL) {
+			free(cur);
+			json_decref(body);
+			return c->rc;
+		}
+		items = lk_mp_jpath(r, items_key);
+		if (!json_is_array(items)) {
+			json_decref(r);
+			free(cur);
+			json_decref(body);
+			return lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: %s: no %s in the answer", c->ch->name, path, items_key);
+		}
+		json_array_foreach(items, i, it)
+			fn(c, it);
+		n = json_array_size(items);
+		nc = json_string_value(lk_mp_jpath(r, next_key));
+		more = has_next_key ? json_is_true(lk_mp_jpath(r, has_next_key)) : nc && *nc && n > 0;
+		if (more && (nc == NULL || *nc == '\0' || strcmp(nc, cur) == 0 || ++pages > LK_MP_MAX_PAGES)) {
+			json_decref(r);
+			free(cur);
+			json_decref(body);
+			return lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: %s: the listing does not advance", c->ch->name, path);
+		}
+		free(cur);
+		cur = lk_xstrdup(more ? nc : "");
+		json_decref(r);
+		if (!more)
+			break;
+	}
+	free(cur);
+	json_decref(body);
+	return 0;
+}
+
+static void
+ozon_wh_item(struct lk_mpread_ctx *c, json_t *w)
+{
+	char b[32];
+
+	lk_mpread_warehouse(c, lk_mp_jstr(w, "warehouse_id", b, sizeof b), lk_mp_jstr(w, "name", NULL, 0));
+}
+
+static void
+ozon_stock_item(struct lk_mpread_ctx *c, json_t *it)
+{
+	json_t *s;
+	size_t i;
+	long long qty = 0;
+
+	json_array_foreach(json_object_get(it, "stocks"), i, s) {
+		const char *t = lk_mp_jstr(s, "type", NULL, 0);
+		if (t && strcmp(t, "fbs") == 0)
+			qty += lk_mp_jint(s, "present", 0) - lk_mp_jint(s, "reserved", 0);
+	}
+	lk_mpread_seen(c, lk_mp_jstr(it, "offer_id", NULL, 0), qty);
+}
+
+static void
+ozon_order_item(struct lk_mpread_ctx *c, json_t *p)
+{
+	json_t *prod;
+	size_t i;
+	const char *id = lk_mp_jstr(p, "posting_number", NULL, 0);
+
+	json_array_foreach(json_object_get(p, "products"), i, prod)
+		lk_mpread_order(c, id ? id : "", lk_mp_jstr(prod, "offer_id", NULL, 0), lk_mp_jint(prod, "quantity", 0),
+		    lk_mp_jstr(p, "status", NULL, 0), lk_mp_jstr(p, "in_process_at", NULL, 0));
+}
+
+static void
+ozon_product_item(struct lk_mpread_ctx *c, json_t *p)
+{
+	char b[32];
+	const char *off = lk_mp_jstr(p, "offer_id", NULL, 0);
+
+	if (off)
+		lk_mpread_product(c, off, off, NULL, NULL, "product_id", lk_mp_jstr(p, "product_id", b, sizeof b),
+		    (const char *)NULL);
+}
+
+static int
+ozon_warehouses(struct lk_mpread_ctx *c)
+{
+	json_t *body = json_pack("{s:i}", "limit", (int)lk_mpread_page(c, 200));
+
+	return ozon_paged(c, "/v2/warehouse/list", body, "cursor", "warehouses", "cursor",
+	    "has_next", ozon_wh_item);
+}
+
+static int
+ozon_stocks(struct lk_mpread_ctx *c)
+{
+	json_t *body = json_pack("{s:i,s:{s:s}}", "limit", (int)lk_mpread_page(c, 1000), "filter",
+	    "visibility", "ALL");
+
+	return ozon_paged(c, "/v4/product/info/stocks", body, "cursor", "items", "cursor",
+	    NULL, ozon_stock_item);
+}
+
+static int
+ozon_orders(struct lk_mpread_ctx *c)
+{
+	json_t *body;
+	char from[21], to[21];
+
+	lk_fmt_time(lk_now() - (time_t)c->o->since, from);
+	lk_fmt_time(lk_now() + 60 * 86400, to);
+	body = json_pack("{s:i,s:s,s:{s:s,s:s}}", "limit", (int)lk_mpread_page(c, 100), "sort_dir", "ASC",
+	    "filter", "cutoff_from", from, "cutoff_to", to);
+	if (c->ch->warehouse_id > 0)
+		json_object_set_new(json_object_get(body, "filter"), "warehouse_ids",
+		    json_pack("[I]", (json_int_t)c->ch->warehouse_id));
+	return ozon_paged(c, "/v4/posting/fbs/unfulfilled/list", body, "cursor", "postings",
+	    "cursor", "has_next", ozon_order_item);
+}
+
+static int
+ozon_products(struct lk_mpread_ctx *c)
+{
+	json_t *body = json_pack("{s:i,s:{s:s}}", "limit", (int)lk_mpread_page(c, 1000), "filter",
+	    "visibility", "ALL");
+
+	return ozon_paged(c, "/v3/product/list", body, "last_id", "result.items", "result.last_id",
+	    NULL, ozon_product_item);
+}
+
+static int
+ozon_auth(const struct lk_channel *ch, const char *secret, struct curl_slist **headers,
+    char **body_token, char *err, size_t errlen)
+{
+	char *client_id = lk_cred_client_id(&ch->cred);
+	int rc;
+
+	(void)body_token;
+	if (client_id == NULL) {
+		snprintf(err, errlen, "%s: credentials: Ozon needs a Client-Id "
+		    "(client_id or client_id_env)", ch->file);
+		return -1;
+	}
+	rc = lk_mp_header(headers, "Client-Id", client_id);
+	free(client_id);
+	if (rc == 0)
+		rc = lk_mp_header(headers, "Api-Key", secret);
+	return rc;
+}
+
+/* 100 pairs a request, 80 requests a minute (marketplaces.md). */
+const struct lk_mp lk_mp_ozon = {
+	.id = LK_MP_OZON, .name = "ozon", .title = "Ozon",
+	.default_base_url = "https://api-seller.ozon.ru",
+	.id_column = LK_COL_OZON, .batch_max = 100, .rate = 80.0 / 60.0, .burst = 1,
+	.auth = ozon_auth,
+	.push_build = oz_build, .push_parse = oz_parse, .temp_wait_ms = 30000,
+	.orders = ozon_orders, .stocks = ozon_stocks, .warehouses = ozon_warehouses, .products = ozon_products,
+};
