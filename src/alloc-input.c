@@ -219,6 +219,20 @@ slow_source(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const jso
 		lk_alloc_source(a[na], src, strcmp(st, "complete") == 0, records);
 }
 
+/* The orders behind a reserve, for --explain: few skus have open orders. */
+static void
+keep_orders(struct lk_alloc *a, const char *sku, const json_t *rec)
+{
+	json_t *o = json_object_get(rec, "orders"), *sh = json_object_get(rec, "shipped");
+
+	if (!json_is_array(o) || json_array_size(o) == 0)
+		return;
+	if (a->reserve_orders == NULL)
+		a->reserve_orders = json_object();
+	json_object_set_new(a->reserve_orders, sku, json_pack("{s:O, s:o}", "orders", o,
+	    "shipped", json_is_array(sh) ? json_incref(sh) : json_array()));
+}
+
 static void
 slow_reserve(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const json_t *rec)
 {
@@ -233,8 +247,10 @@ slow_reserve(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const js
 		lk_reader_bad(r, "reserve record '%s': 'qty' is not an integer >= 0", sku);
 		return;
 	}
-	while (na-- > 0)
+	while (na-- > 0) {
 		lk_alloc_reserve(a[na], sku, strlen(sku), qty);
+		keep_orders(a[na], sku, rec);
+	}
 }
 
 static void

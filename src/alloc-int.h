@@ -77,6 +77,7 @@ struct lk_alloc {
 	size_t npool;
 	uint8_t **filters;          /* one bitmap per config filter, lazily */
 	long long *reserve;         /* per row */
+	json_t *reserve_orders;     /* sku -> {"orders", "shipped"} of its reserve, for explain */
 	unsigned long unknown_src, unknown_res;
 	char *unknown_src_name;
 };

@@ -305,6 +305,14 @@ explain(const struct lk_alloc *a, size_t ci, uint32_t row, const struct calc *w)
 	}
 	json_object_set_new(why, "sources", srcs);
 	json_object_set_new(why, "reserve", json_integer(a->reserve[row]));
+	if (a->reserve_orders) {
+		/* Which orders hold it, and which of them shipped but are not in the sources yet. */
+		json_t *ro = json_object_get(a->reserve_orders, a->sku[row]);
+		if (ro) {
+			json_object_set(why, "reserve_orders", json_object_get(ro, "orders"));
+			json_object_set(why, "reserve_shipped", json_object_get(ro, "shipped"));
+		}
+	}
 	json_object_set_new(why, "available", json_integer(w->avail));
 	for (i = 0; i < w->ntrace; i++) {
 		lk_rules_describe(&c->cfg->rule[i], buf, sizeof buf);

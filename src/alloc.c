@@ -471,6 +471,7 @@ lk_alloc_free(struct lk_alloc *a)
 	free(a->ch);
 	free(a->src);
 	free(a->reserve);
+	json_decref(a->reserve_orders);
 	free(a->ht);
 	free(a->sku);
 	free(a->order);

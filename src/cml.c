@@ -40,12 +40,12 @@ struct whname {
 };
 
 enum { N_SKLADY, N_SKLAD, N_ID, N_NAME, N_OFFERS, N_OFFER, N_ART, N_BAR, N_BAR2,
-	N_QTY, N_WHID, N_WHQTY, N_WHQTYS, N_RESTS, N_REST, N_NAMES };
+	N_QTY, N_WHID, N_WHQTY, N_WHQTYS, N_RESTS, N_REST, N_DATE, N_NAMES };
 
 static const char *const names[N_NAMES] = {
 	"Склады", "Склад", "Ид", "Наименование", "Предложения", "Предложение",
 	"Артикул", "Штрихкод", "ШтрихКод", "Количество", "ИдСклада",
-	"КоличествоНаСкладе", "КоличествоНаСкладах", "Остатки", "Остаток"
+	"КоличествоНаСкладе", "КоличествоНаСкладах", "Остатки", "Остаток", "ДатаФормирования"
 };
 
 struct cml {
@@ -197,6 +197,17 @@ declared(struct cml *c, int rel, const xmlChar *name)
 	}
 }
 
+/* <КоммерческаяИнформация ДатаФормирования="2026-12-01T10:00:00">: when 1C made the file. */
+static void
+root_date(struct cml *c, const xmlChar **attrs, int nattr)
+{
+	size_t len;
+	const xmlChar *v = lk_xml_attr(attrs, nattr, c->n[N_DATE], &len);
+
+	if (v != NULL)
+		lk_parse_produced(c->x.p, (const char *)v, len);
+}
+
 static void
 on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
     int nns, const xmlChar **ns, int nattr, int ndef, const xmlChar **attrs)
@@ -206,6 +217,8 @@ on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *u
 
 	(void)prefix, (void)uri, (void)nns, (void)ns, (void)ndef;
 	c->depth++;
+	if (c->depth == 1)
+		root_date(c, attrs, nattr);
 	if (c->offer_depth) {
 		rel = c->depth - c->offer_depth;
 		if (rel <= DEPTH)

@@ -290,7 +290,8 @@ load_source(struct lk_state *st, const char *name, struct lk_source *s, struct l
 		"attachment", "format", "credentials", "user", "on_sale", "max_age", "timeout",
 		"connect_timeout", "max_size", "retries", "ca_file", "sku", "qty", "location",
 		"outlets", "unavailable_zero", "encoding", "delimiter", "quote", "header",
-		"duplicates", "per_warehouse", "available_qty", "location_names", "comment", NULL };
+		"duplicates", "per_warehouse", "available_qty", "location_names", "timezone", "lag",
+		"comment", NULL };
 	static const char *const outlets[] = { "split", "sum", NULL };
 	static const char *const encodings[] = { "auto", "utf-8", "windows-1251", NULL };
 	static const char *const dups[] = { "sum", "error", NULL };
@@ -338,6 +339,11 @@ load_source(struct lk_state *st, const char *name, struct lk_source *s, struct l
 	s->per_warehouse = get_bool(&c, "per_warehouse", 0);
 	s->location_names = get_bool(&c, "location_names", 0);
 	s->available_qty = get_int(&c, "available_qty", 0, 1000000000, -1);
+	s->timezone = get_str(&c, "timezone", 0);
+	if (s->timezone && !lk_tz_valid(s->timezone))
+		lk_diag_add(d, s->file, "timezone", "'%s' is not a zone name (Europe/Moscow) or an offset (+03:00)",
+		    s->timezone);
+	s->lag = get_duration(&c, "lag", 0);
 	/* The raw kind, so a misspelt one still gets its url checked. */
 	if (json_is_string(json_object_get(c.obj, "kind")) &&
 	    strcmp(json_string_value(json_object_get(c.obj, "kind")), "email") == 0) {
@@ -362,6 +368,7 @@ free_source(struct lk_source *s)
 	free(s->attachment); free(s->format); free(s->user); free(s->ca_file);
 	free(s->sku); free(s->qty); free(s->location); free(s->outlets);
 	free(s->encoding); free(s->delimiter); free(s->quote); free(s->duplicates);
+	free(s->timezone);
 	free_cred(&s->cred);
 	json_decref(s->raw);
 }

@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "atomic.h"
 #include "err.h"
@@ -137,6 +139,11 @@ lk_fetch_main(const struct lk_fetch_cmd *cmd)
 		if (rc == 0 && lk_atomic_commit(&out) != 0) {
 			snprintf(err, sizeof err, "cannot write '%s': %s", output, strerror(errno));
 			rc = LK_EX_CANTCREAT;
+		} else if (rc == 0 && st.modified) {
+			/* The source's own time on the file, where the parser finds it (as curl -R). */
+			struct timespec ts[2] = { { 0, UTIME_OMIT }, { st.modified, 0 } };
+			if (utimensat(AT_FDCWD, output, ts, 0) != 0)
+				lk_warn("cannot set the time of '%s':", output);
 		} else if (rc != 0) {
 			lk_atomic_abort(&out);
 		}

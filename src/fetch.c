@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "atomic.h"
@@ -73,12 +75,15 @@ copy_file(const char *path, FILE *out, struct lk_fetch_stat *st, long long max_s
 	int fd, code = 0;
 	ssize_t n;
 	long long total = 0;
+	struct stat sb;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		seterr(err, errlen, "cannot open '%s': %s", path, strerror(errno));
 		return errno == ENOENT ? LK_EX_NOINPUT : LK_EX_IOERR;
 	}
+	if (fstat(fd, &sb) == 0)
+		st->modified = sb.st_mtime;
 	buf = lk_xmalloc(CHUNK);
 	for (;;) {
 		n = read(fd, buf, CHUNK);
@@ -109,6 +114,15 @@ copy_file(const char *path, FILE *out, struct lk_fetch_stat *st, long long max_s
 }
 
 /* ---- http(s), ftp ---- */
+
+/* A Last-Modified value as seconds since the epoch; 0 when absent or not a date. */
+static time_t
+http_date(const char *s)
+{
+	time_t t = s && *s ? curl_getdate(s, NULL) : -1;
+
+	return t > 0 ? t : 0;
+}
 
 struct tee {
 	FILE *out;
@@ -225,9 +239,14 @@ fetch_http(const struct lk_fetch_src *src, FILE *out, struct lk_fetch_stat *st,
 		}
 		st->from_cache = 1;
 		rc = copy_file(body_path, out, st, 0, err, errlen);
+		st->modified = http_date(lastmod);
 		if (rc == LK_EX_NOINPUT)
 			rc = LK_EX_TEMPFAIL;
 		goto out_resp;
+	}
+	{
+		char lm[128];
+		st->modified = http_date(lk_http_header(&resp, "Last-Modified", lm, sizeof lm));
 	}
 	if (t.cache) {
 		/* Complete: body first, then the validators that describe it. */

@@ -23,6 +23,7 @@
 #define LK_FETCH_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include "http.h"
 
@@ -43,6 +44,7 @@ struct lk_fetch_stat {
 	long long written;          /* bytes written to out */
 	long status;                /* final HTTP status (0 when not HTTP) */
 	int from_cache;             /* 1 when a 304 replayed the cached body */
+	time_t modified;            /* the bytes' own time: Last-Modified, a file's mtime; 0 unknown */
 };
 
 int lk_fetch_run(const struct lk_fetch_src *src, FILE *out,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -84,6 +85,7 @@ lk_parse_cli_run(struct lk_parse_cli *c, int (*parse)(struct lk_parse *, struct 
 	struct lk_input in;
 	char *base = NULL;
 	int fd, status;
+	struct stat sb;
 
 	fd = open_input(c);
 	if (c->source != NULL)
@@ -95,6 +97,11 @@ lk_parse_cli_run(struct lk_parse_cli *c, int (*parse)(struct lk_parse *, struct 
 	else
 		c->opts.source = "stdin";
 	lk_parse_init(&p, &c->opts, lk_parse_emit_stock, (void *)c->opts.source);
+	/* lk-fetch -o gives the file the source's Last-Modified or mtime; a feed's own date wins. */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		p.produced = sb.st_mtime;
+		p.produced_from = "file";
+	}
 	lk_input_open_fd(&in, fd);
 	parse(&p, &in);
 	lk_input_close(&in);

@@ -71,6 +71,8 @@ lk_parse_opts_from_source(struct lk_parse_opts *o, const unsigned char set[LK_OP
 		o->location = src->location;
 	if (!set[LK_OPT_ENCODING] && src->encoding)
 		o->encoding = src->encoding;
+	if (src->timezone)
+		o->timezone = src->timezone;
 	if (!set[LK_OPT_OUTLETS] && src->outlets) {
 		if (strcmp(src->outlets, "sum") != 0 && strcmp(src->outlets, "split") != 0) {
 			snprintf(err, errlen, "outlets: '%s' is not split or sum", src->outlets);
@@ -403,17 +405,46 @@ lk_parse_summary(struct lk_parse *p)
 }
 
 void
+lk_parse_produced(struct lk_parse *p, const char *s, size_t len)
+{
+	const char *tz = p->o->timezone ? p->o->timezone : LK_SOURCE_TZ;
+	char buf[64], msg[256];
+	time_t t;
+
+	lk_parse_copy(buf, sizeof buf, s, len);
+	if (lk_parse_local_time(buf, tz, &t) == 0) {
+		p->produced = t;
+		p->produced_from = "feed";
+		return;
+	}
+	snprintf(msg, sizeof msg, "%s: the feed's date '%s' is not a date (in %s); using the file's time",
+	    p->o->name, buf, tz);
+	p->report(p->report_arg, msg);
+}
+
+void
 lk_parse_emit_sentinel(const struct lk_parse *p)
 {
-	char at[21];
+	char at[21], pt[21];
+	time_t now = lk_now(), produced = p->produced;
+	const char *from = p->produced_from;
 
+	if (produced == 0) {
+		produced = now;
+		from = "now";
+	}
+	/* A source clock ahead of ours must not make a snapshot look newer than it can be. */
+	if (produced > now)
+		produced = now;
 	lk_emit_begin("source");
 	lk_emit_str("source", p->o->source);
 	lk_emit_str("status", p->failed ? "failed" : "complete");
 	lk_emit_int("records", (long long)p->records);
 	if (p->failed)
 		lk_emit_str("error", p->error);
-	lk_emit_str("at", lk_fmt_time(lk_now(), at));
+	lk_emit_str("at", lk_fmt_time(now, at));
+	lk_emit_str("produced", lk_fmt_time(produced, pt));
+	lk_emit_str("produced_from", from);
 	lk_emit_end();
 }
 

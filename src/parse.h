@@ -55,6 +55,7 @@ struct lk_parse_opts {
 	int header;             /* csv: first row is a header */
 	enum lk_dup_policy duplicates;
 	int strict;             /* a record error is fatal */
+	const char *timezone;   /* of the feed's own date when it has no zone; NULL: LK_SOURCE_TZ */
 };
 
 /* Sets the defaults: sum duplicates, unavailable_zero, header, '"'. */
@@ -110,6 +111,8 @@ struct lk_parse {
 	struct lk_keyset seen;
 	int failed;
 	char error[512];        /* "NAME:LINE:COL: reason" when failed */
+	time_t produced;        /* when the source produced the input, by its clock; 0: unknown */
+	const char *produced_from;  /* "feed" (its own date), "file" (the input file's mtime) */
 };
 
 void lk_parse_init(struct lk_parse *p, const struct lk_parse_opts *o, lk_stock_fn *sink, void *arg);
@@ -160,9 +163,19 @@ void lk_noqty_add(struct lk_parse *p, struct lk_noqty *q, const char *sku,
 int lk_noqty_finish(struct lk_parse *p, const struct lk_noqty *q, const char *what,
     const char *hint);
 
+/*
+ * The date the input gives for itself (YML yml_catalog@date, CommerceML
+ * ДатаФормирования), read with lk_parse_local_time() in the options'
+ * timezone; one that is not a date is reported and ignored.
+ */
+void lk_parse_produced(struct lk_parse *p, const char *s, size_t len);
+
 /* The one warning: floored, negative and duplicate counts (if any). */
 void lk_parse_summary(struct lk_parse *p);
-/* Emits {"type":"source",...} with lk_emit_*. */
+/*
+ * Emits {"type":"source",...} with lk_emit_*: "produced" is p->produced,
+ * else the current time ("produced_from":"now"), and never after it.
+ */
 void lk_parse_emit_sentinel(const struct lk_parse *p);
 /* 0, 1 (records skipped) or 65 (failed). */
 int lk_parse_status(const struct lk_parse *p);

@@ -39,6 +39,32 @@ put_bool(FILE *fp, const char *key, int v)
 	fprintf(fp, ",\"%s\":%s", key, v ? "true" : "false");
 }
 
+/* "shipped 10:14:00Z, waiting for main newer than 10:14:00Z": why a shipped order still reserves. */
+static void
+put_why(const struct lk_reserve *r, const struct lk_rsv_order *o, FILE *fp)
+{
+	char buf[21], *names = lk_xstrdup(o->waiting), *save = NULL;
+	char *why = lk_xasprintf("shipped %s, waiting for", lk_fmt_time(o->shipped, buf) + 11);
+	const char *sep = " ";
+
+	for (char *n = strtok_r(names, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
+		long long lag = 0;
+		char *w;
+
+		for (size_t i = 0; i < r->nsrcs; i++)
+			if (strcmp(r->srcs[i].name, n) == 0)
+				lag = r->srcs[i].lag;
+		w = lk_xasprintf("%s%s%s newer than %s", why, sep, n,
+		    lk_fmt_time(o->shipped + lag, buf) + 11);
+		free(why);
+		why = w;
+		sep = ", ";
+	}
+	put_str(fp, "why", why);
+	free(why);
+	free(names);
+}
+
 static void
 write_order(const struct lk_reserve *r, const struct lk_rsv_order *o, FILE *fp, int with_age)
 {
@@ -54,8 +80,15 @@ write_order(const struct lk_reserve *r, const struct lk_rsv_order *o, FILE *fp, 
 	put_time(fp, "at", o->at);
 	put_time(fp, "first_seen", o->first_seen);
 	put_time(fp, "last_seen", o->last_seen);
-	if (with_age)
+	if (o->shipped)
+		put_time(fp, "shipped", o->shipped);
+	if (o->waiting)
+		put_str(fp, "waiting", o->waiting);
+	if (with_age) {
 		put_int(fp, "age", (long long)(r->now - o->first_seen));
+		if (o->waiting)
+			put_why(r, o, fp);
+	}
 	fputs("}\n", fp);
 }
 
@@ -78,9 +111,21 @@ write_decrease(const struct lk_reserve *r, const struct lk_rsv_decrease *d, FILE
 	fputs("}\n", fp);
 }
 
+static void
+write_source(const struct lk_rsv_source *s, FILE *fp)
+{
+	fputs("{\"type\":\"ledger\",\"kind\":\"source\"", fp);
+	put_str(fp, "source", s->name);
+	put_time(fp, "produced", s->produced);
+	fputs("}\n", fp);
+}
+
 int
 lk_reserve_write(const struct lk_reserve *r, FILE *fp, int with_age)
 {
+	for (size_t i = 0; i < r->nsrcs; i++)
+		if (r->srcs[i].produced)
+			write_source(&r->srcs[i], fp);
 	for (size_t i = 0; i < r->norders; i++)
 		write_order(r, &r->orders[i], fp, with_age);
 	for (size_t i = 0; i < r->ndecs; i++)
@@ -171,18 +216,21 @@ load_order(struct lk_reserve *r, struct ctx *c)
 	long long qty = get_int(c, "qty");
 	json_t *res = json_object_get(c->rec, "reserving");
 	time_t at = get_time(c, "at", 0), first = get_time(c, "first_seen", 0);
-	time_t last = get_time(c, "last_seen", 0);
+	time_t last = get_time(c, "last_seen", 0), shipped = get_time(c, "shipped", 1);
+	const char *waiting = lk_rec_str(c->rec, "waiting");
 	struct lk_rsv_order *o;
 
 	if (!json_is_boolean(res))
 		fail(c, "ledger entry without a boolean 'reserving'");
 	if (c->bad)
 		return;
-	lk_reserve_order(r, ch, id, sku, qty, status, at, json_is_true(res),
+	lk_reserve_order(r, ch, id, sku, qty, status, at, 0, json_is_true(res),
 	    lk_reserve_status_cancelled(status));
 	o = &r->orders[r->norders - 1];
 	o->first_seen = first;
 	o->last_seen = last;
+	o->shipped = o->reserving ? shipped : 0;
+	o->waiting = waiting && o->reserving ? lk_xstrdup(waiting) : NULL;
 	o->seen_now = 0;
 	free(o->released);
 	o->released = released && !o->reserving ? lk_xstrdup(released) : NULL;
@@ -210,6 +258,20 @@ load_decrease(struct lk_reserve *r, struct ctx *c)
 }
 
 static void
+load_source(struct lk_reserve *r, struct ctx *c)
+{
+	const char *name = get_str(c, "source");
+	time_t produced = get_time(c, "produced", 0);
+
+	if (c->bad)
+		return;
+	/* A source no longer on sale is forgotten. */
+	for (size_t i = 0; i < r->nsrcs; i++)
+		if (strcmp(r->srcs[i].name, name) == 0)
+			r->srcs[i].produced = produced;
+}
+
+static void
 load_one(struct lk_reserve *r, struct ctx *c)
 {
 	const char *type = lk_rec_type(c->rec), *kind = lk_rec_str(c->rec, "kind");
@@ -220,6 +282,8 @@ load_one(struct lk_reserve *r, struct ctx *c)
 		load_order(r, c);
 	else if (strcmp(kind, "unexplained") == 0)
 		load_decrease(r, c);
+	else if (strcmp(kind, "source") == 0)
+		load_source(r, c);
 	else
 		fail(c, "unknown ledger entry kind '%s'", kind);
 }

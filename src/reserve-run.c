@@ -94,6 +94,10 @@ load_channels(struct run *r)
 {
 	struct lk_diag d = { 0 };
 
+	for (size_t i = 0; i < r->cfg.nsources; i++)
+		if (r->cfg.sources[i].on_sale)
+			lk_reserve_source_add(&r->rsv, r->cfg.sources[i].name, r->cfg.sources[i].lag);
+
 	r->chans = lk_xcalloc(r->cfg.nchannels, sizeof *r->chans);
 	for (size_t i = 0; i < r->cfg.nchannels; i++) {
 		r->chans[i].ch = &r->cfg.channels[i];
@@ -180,7 +184,7 @@ do_order(struct run *r, const json_t *rec)
 	const char *status = lk_rec_str(rec, "status"), *id;
 	char idbuf[24];
 	long long qty;
-	time_t at;
+	time_t at, changed;
 	struct chan *c;
 
 	if ((id = rec_id(rec, idbuf)) == NULL)
@@ -192,12 +196,14 @@ do_order(struct run *r, const json_t *rec)
 		BAD("order %s: 'qty' is not a whole number >= 0", id);
 	if (rec_time(rec, "at", &at) < 0)
 		BAD("order %s: 'at' is not an RFC 3339 time", id);
+	if (rec_time(rec, "changed", &changed) < 0)
+		BAD("order %s: 'changed' is not an RFC 3339 time", id);
 	if ((c = chan_find(r, channel)) == NULL)
 		BAD("order %s: unknown channel '%s'", id, channel);
 	if (c->statuses == NULL)
 		BAD("order %s: channel '%s' has no reserve_statuses",
 		    id, channel);
-	lk_reserve_order(&r->rsv, channel, id, sku, qty, status, at,
+	lk_reserve_order(&r->rsv, channel, id, sku, qty, status, at, changed,
 	    lk_reserve_status_in(c->statuses, status), lk_reserve_status_cancelled(status));
 }
 
@@ -236,6 +242,29 @@ do_seen(struct run *r, const json_t *rec)
 	lk_reserve_seen(&r->rsv, channel, sku, qty, at ? at : r->rsv.now, pqty, pat, c->grace);
 }
 
+/* A source sentinel: when its snapshot was produced ("produced", else "at", else now). */
+static void
+do_source(struct run *r, const json_t *rec)
+{
+	const char *name = lk_rec_str(rec, "source"), *status = lk_rec_str(rec, "status");
+	time_t t;
+
+	if (name == NULL || status == NULL)
+		return;     /* lk-alloc reports it */
+	if (rec_time(rec, "produced", &t) < 0 || (!t && rec_time(rec, "at", &t) < 0))
+		BAD("source %s: 'produced' or 'at' is not an RFC 3339 time", name);
+	lk_reserve_source(&r->rsv, name, strcmp(status, "complete") == 0, t);
+}
+
+static void
+do_stock(struct run *r, const json_t *rec)
+{
+	const char *name = lk_rec_str(rec, "source"), *sku = lk_rec_str(rec, "sku");
+
+	if (name && sku)
+		lk_reserve_stock(&r->rsv, name, sku);
+}
+
 static void
 read_input(struct run *r, int strict)
 {
@@ -252,6 +281,10 @@ read_input(struct run *r, int strict)
 			/* seen records go on too: lk-push may compare with them. */
 			if (type && strcmp(type, "seen") == 0)
 				do_seen(r, rec);
+			else if (type && strcmp(type, "stock") == 0)
+				do_stock(r, rec);
+			else if (type && strcmp(type, "source") == 0)
+				do_source(r, rec);
 			lk_emit_record(rec);
 		}
 		json_decref(rec);
@@ -276,6 +309,13 @@ emit_reserves(struct run *r)
 		lk_emit_str("sku", t[i].sku);
 		lk_emit_int("qty", t[i].qty);
 		lk_emit_json("orders", ids);
+		if (t[i].nshipped) {
+			json_t *sh = json_array();
+			for (size_t j = 0; j < t[i].nshipped; j++)
+				json_array_append_new(sh, json_string(t[i].shipped[j]));
+			lk_emit_json("shipped", sh);
+			json_decref(sh);
+		}
 		lk_emit_str("reason", t[i].unexplained_qty == 0 ? "orders" :
 		    t[i].order_qty == 0 ? "unexplained" : "orders+unexplained");
 		if (t[i].unexplained_qty)

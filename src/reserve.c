@@ -30,6 +30,7 @@ order_free(struct lk_rsv_order *o)
 	free(o->sku);
 	free(o->status);
 	free(o->released);
+	free(o->waiting);
 }
 
 static void
@@ -60,6 +61,10 @@ lk_reserve_free(struct lk_reserve *r)
 	free(r->conflicts);
 	strv_free(r->complete, r->ncomplete);
 	strv_free(r->failed, r->nfailed);
+	for (size_t i = 0; i < r->nsrcs; i++)
+		free(r->srcs[i].name);
+	free(r->srcs);
+	free(r->listed);
 	memset(r, 0, sizeof *r);
 }
 
@@ -154,11 +159,22 @@ release(struct lk_rsv_order *o, const char *why)
 	o->reserving = 0;
 	free(o->released);
 	o->released = lk_xstrdup(why);
+	free(o->waiting);
+	o->waiting = NULL;
+}
+
+/* The order left the reserving statuses without a cancel: it waits for the sources. */
+static void
+ship(struct lk_reserve *r, struct lk_rsv_order *o, time_t changed)
+{
+	if (o->shipped)
+		return;
+	o->shipped = changed && changed <= r->now ? changed : r->now;
 }
 
 void
 lk_reserve_order(struct lk_reserve *r, const char *channel, const char *id,
-    const char *sku, long long qty, const char *status, time_t at,
+    const char *sku, long long qty, const char *status, time_t at, time_t changed,
     int reserving, int cancelled)
 {
 	struct lk_rsv_order *o = order_find(r, channel, id, sku);
@@ -171,8 +187,12 @@ lk_reserve_order(struct lk_reserve *r, const char *channel, const char *id,
 		o->reserving = reserving;
 		if (!reserving)
 			o->released = lk_xstrdup(cancelled ? "cancelled" : "status");
+	} else if (o->reserving && cancelled) {
+		release(o, "cancelled");
 	} else if (o->reserving && !reserving) {
-		release(o, cancelled ? "cancelled" : "status");
+		ship(r, o, changed);
+	} else if (o->reserving) {
+		o->shipped = 0;     /* back in a reserving status: open again */
 	}
 	if (at && !o->at)
 		o->at = at;
@@ -210,6 +230,133 @@ lk_reserve_listing(struct lk_reserve *r, const char *channel, int complete)
 		strv_add(&r->complete, &r->ncomplete, channel);
 	else
 		strv_add(&r->failed, &r->nfailed, channel);
+}
+
+/* --- sources: who lists a sku, and when their snapshots were produced --- */
+
+void
+lk_reserve_source_add(struct lk_reserve *r, const char *name, long long lag)
+{
+	struct lk_rsv_source *s;
+
+	r->srcs = lk_xrealloc(r->srcs, (r->nsrcs + 1) * sizeof *r->srcs);
+	s = &r->srcs[r->nsrcs++];
+	memset(s, 0, sizeof *s);
+	s->name = lk_xstrdup(name);
+	s->lag = lag;
+}
+
+static struct lk_rsv_source *
+src_find(struct lk_reserve *r, const char *name)
+{
+	for (size_t i = 0; i < r->nsrcs; i++)
+		if (strcmp(r->srcs[i].name, name) == 0)
+			return &r->srcs[i];
+	return NULL;
+}
+
+void
+lk_reserve_source(struct lk_reserve *r, const char *name, int complete, time_t produced)
+{
+	struct lk_rsv_source *s = src_find(r, name);
+
+	if (s == NULL)
+		return;     /* not on sale: channels do not count it */
+	if (!complete) {
+		s->failed_now = 1;
+		return;
+	}
+	s->complete_now = 1;
+	/* The latest snapshot is what lk-alloc uses, even if it is older than the one before. */
+	s->produced = produced ? produced : r->now;
+}
+
+/* The listed set: pairs (hash, source bits), open addressing; hash 0 is an empty slot. */
+static uint64_t
+sku_hash(const char *sku)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const unsigned char *p = (const unsigned char *)sku; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+static uint64_t *
+listed_slot(const struct lk_reserve *r, uint64_t h)
+{
+	size_t mask = r->listcap - 1, i = h & mask;
+
+	while (r->listed[2 * i] && r->listed[2 * i] != h)
+		i = (i + 1) & mask;
+	return &r->listed[2 * i];
+}
+
+void
+lk_reserve_stock(struct lk_reserve *r, const char *source, const char *sku)
+{
+	struct lk_rsv_source *s = src_find(r, source);
+	uint64_t h = sku_hash(sku), *slot;
+	size_t bit;
+
+	/* A hash collision only makes an order wait for one more source. */
+	if (s == NULL || (bit = (size_t)(s - r->srcs)) >= 64)
+		return;
+	if (2 * (r->nlisted + 1) > r->listcap) {
+		uint64_t *old = r->listed;
+		size_t oldcap = r->listcap;
+
+		r->listcap = r->listcap ? r->listcap * 2 : 1024;
+		r->listed = lk_xcalloc(2 * r->listcap, sizeof *r->listed);
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[2 * i]) {
+				uint64_t *n = listed_slot(r, old[2 * i]);
+				n[0] = old[2 * i];
+				n[1] = old[2 * i + 1];
+			}
+		free(old);
+	}
+	slot = listed_slot(r, h);
+	if (slot[0] == 0) {
+		slot[0] = h;
+		r->nlisted++;
+	}
+	slot[1] |= (uint64_t)1 << bit;
+}
+
+/* Whether source i counts for sku in lk-alloc: listed now, or replaced by its snapshot. */
+static int
+src_lists(const struct lk_reserve *r, size_t i, const char *sku)
+{
+	const struct lk_rsv_source *s = &r->srcs[i];
+	const uint64_t *slot;
+
+	if (!s->complete_now || s->failed_now || i >= 64)
+		return 1;
+	if (r->listcap == 0)
+		return 0;
+	slot = listed_slot(r, sku_hash(sku));
+	return slot[0] && (slot[1] >> i & 1);
+}
+
+/* Sets o->waiting to the sources that still count its units; NULL when none. */
+static void
+shipped_waits(const struct lk_reserve *r, struct lk_rsv_order *o)
+{
+	char *w = NULL;
+
+	for (size_t i = 0; i < r->nsrcs; i++) {
+		const struct lk_rsv_source *s = &r->srcs[i];
+		char *n;
+
+		if (!src_lists(r, i, o->sku) || (s->produced && s->produced > o->shipped + s->lag))
+			continue;
+		n = w ? lk_xasprintf("%s,%s", w, s->name) : lk_xstrdup(s->name);
+		free(w);
+		w = n;
+	}
+	free(o->waiting);
+	o->waiting = w;
 }
 
 /* --- marketplace decreases --- */
@@ -362,7 +509,12 @@ orders_finish(struct lk_reserve *r)
 	for (size_t i = 0; i < r->norders; i++) {
 		struct lk_rsv_order *o = &r->orders[i];
 		if (o->reserving && !o->seen_now && listing_complete(r, o->channel))
-			release(o, "vanished");
+			ship(r, o, 0);  /* gone from the open orders: shipped, or a cancel not shown */
+		if (o->reserving && o->shipped) {
+			shipped_waits(r, o);
+			if (o->waiting == NULL)
+				release(o, "shown");
+		}
 		if (o->reserving && r->now - o->first_seen >= r->max_age)
 			release(o, "max_age");
 		if (!o->reserving && r->now - o->last_seen > r->max_age) {
@@ -389,6 +541,7 @@ struct item {
 	const char *sku;
 	long long oq, uq;
 	char *label;    /* "channel:id" or NULL */
+	int shipped;    /* a shipped order waiting for the sources */
 };
 
 static int
@@ -416,6 +569,7 @@ collect(const struct lk_reserve *r, size_t *n)
 			continue;
 		it[k].sku = o->sku;
 		it[k].oq = o->qty;
+		it[k].shipped = o->shipped != 0;
 		it[k++].label = lk_xasprintf("%s:%s", o->channel, o->id);
 	}
 	for (size_t i = 0; i < r->ndecs; i++) {
@@ -437,6 +591,10 @@ total_add(struct lk_rsv_total *t, struct item *it)
 	t->qty += it->oq + it->uq;
 	if (!it->label)
 		return;
+	if (it->shipped && (t->nshipped == 0 || strcmp(t->shipped[t->nshipped - 1], it->label))) {
+		t->shipped = lk_xrealloc(t->shipped, (t->nshipped + 1) * sizeof *t->shipped);
+		t->shipped[t->nshipped++] = lk_xstrdup(it->label);
+	}
 	if (t->norders && strcmp(t->orders[t->norders - 1], it->label) == 0) {
 		free(it->label);
 		return;
@@ -468,6 +626,7 @@ lk_reserve_totals_free(struct lk_rsv_total *t, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(t[i].sku);
 		strv_free(t[i].orders, t[i].norders);
+		strv_free(t[i].shipped, t[i].nshipped);
 	}
 	free(t);
 }

@@ -14,10 +14,23 @@
  * stdin, takes the lock or exits: the command does that.
  *
  * Orders are keyed by (channel, id, sku).  An order reserves from the
- * run that first sees it in a reserving status until it leaves that
- * status, vanishes from a complete listing, or gets older than max_age.
- * A released order stays in the ledger as a tombstone (so seeing it
- * again never reserves it again) until it has not been seen for max_age.
+ * run that first sees it in a reserving status.  A cancellation releases
+ * it.  Leaving the reserving statuses otherwise (shipped, delivered,
+ * vanished from a complete listing) only marks it shipped: it goes on
+ * reserving until every on-sale source that lists its sku has delivered
+ * a complete snapshot produced after the shipment plus the source's lag,
+ * since until then the sources still count the shipped units.  max_age
+ * bounds it all.  A released order stays in the ledger as a tombstone
+ * (so seeing it again never reserves it again) until it has not been
+ * seen for max_age.
+ *
+ * Sources: lk_reserve_source_add() names each on-sale source with its
+ * lag before loading; the input's stock records (lk_reserve_stock()) say
+ * which sources list a sku, its source sentinels (lk_reserve_source())
+ * when each snapshot was produced.  A source that is not complete in the
+ * input counts as listing every sku, with the production time of its
+ * last complete snapshot (kept in the ledger): lk-alloc then uses that
+ * snapshot.
  *
  * A decrease entry is keyed by (channel, sku, pushed_at): the time lk
  * last sent that quantity.  Its unexplained part is pushed - seen minus
@@ -32,6 +45,7 @@
 #define LK_RESERVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -40,10 +54,21 @@ struct lk_rsv_order {
 	long long qty;
 	time_t at;              /* when the order was placed (first_seen if unknown) */
 	time_t first_seen, last_seen;
+	time_t shipped;         /* when it left the reserving statuses, not cancelled; 0 = open */
 	int reserving;          /* still holds qty */
 	int cancelled;          /* its last status was a cancellation */
-	char *released;         /* why it stopped reserving: status, cancelled, vanished, max_age */
+	char *released;         /* why it stopped reserving: shown, cancelled, max_age, status, vanished */
+	char *waiting;          /* shipped and reserving: the sources it waits for, "a,b" */
 	int seen_now;           /* in this run's input */
+};
+
+/* An on-sale source, as far as shipped orders care. */
+struct lk_rsv_source {
+	char *name;
+	long long lag;          /* seconds the source trails even when fresh */
+	time_t produced;        /* its last complete snapshot's production time; 0 = none */
+	int complete_now;       /* a complete sentinel in this input */
+	int failed_now;         /* ... or a failed one (which wins) */
 };
 
 struct lk_rsv_decrease {
@@ -67,6 +92,8 @@ struct lk_rsv_total {
 	long long qty, order_qty, unexplained_qty;
 	char **orders;          /* "channel:id", sorted, unique */
 	size_t norders;
+	char **shipped;         /* those of orders shipped and waiting for the sources */
+	size_t nshipped;
 };
 
 struct lk_reserve {
@@ -84,6 +111,10 @@ struct lk_reserve {
 	size_t ncomplete;
 	char **failed;          /* ... or failed (a later failed wins over complete) */
 	size_t nfailed;
+	struct lk_rsv_source *srcs;
+	size_t nsrcs;
+	uint64_t *listed;       /* sku hash, source bits pairs: who lists which sku now */
+	size_t nlisted, listcap;
 };
 
 void lk_reserve_init(struct lk_reserve *r, time_t now, long long max_age, long long ttl);
@@ -101,11 +132,19 @@ int lk_reserve_write(const struct lk_reserve *r, FILE *fp, int with_age);
 
 /*
  * One order line as the marketplace shows it now.  reserving/cancelled
- * classify status (lk_reserve_status_*); at is 0 when unknown.
+ * classify status (lk_reserve_status_*); at is when it was placed,
+ * changed when it got this status by the marketplace's clock; 0 when
+ * unknown.
  */
 void lk_reserve_order(struct lk_reserve *r, const char *channel, const char *id,
-    const char *sku, long long qty, const char *status, time_t at,
+    const char *sku, long long qty, const char *status, time_t at, time_t changed,
     int reserving, int cancelled);
+/* An on-sale source and its lag; call before lk_reserve_load(). */
+void lk_reserve_source_add(struct lk_reserve *r, const char *name, long long lag);
+/* A "source" sentinel: complete or not, and when its snapshot was produced. */
+void lk_reserve_source(struct lk_reserve *r, const char *name, int complete, time_t produced);
+/* A stock record: source lists sku in this input. */
+void lk_reserve_stock(struct lk_reserve *r, const char *source, const char *sku);
 /* An "orders" sentinel: complete says the channel's open orders were all listed. */
 void lk_reserve_listing(struct lk_reserve *r, const char *channel, int complete);
 /*

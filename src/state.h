@@ -78,6 +78,9 @@ struct lk_global {
 };
 
 /* --- sources/NAME.json --- */
+/* The zone of a source's own dates when they carry none: most Russian feeds write Moscow time. */
+#define LK_SOURCE_TZ "Europe/Moscow"
+
 struct lk_source {
 	char *name;
 	char *file;                 /* "sources/NAME.json", for messages */
@@ -110,6 +113,8 @@ struct lk_source {
 	long long available_qty;    /* yml: units an available offer without a quantity has (-1 = none) */
 	int per_warehouse;          /* cml: one record per 1C warehouse (false) */
 	int location_names;         /* cml: location is the warehouse's name, not its id (false) */
+	char *timezone;             /* the zone of the source's dates without one (LK_SOURCE_TZ) */
+	long long lag;              /* seconds the source trails even when fresh (0) */
 	json_t *raw;                /* the whole object */
 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "exit.h"
@@ -88,6 +89,122 @@ lk_parse_time(const char *s, time_t *out)
 	} else {
 		return -1;
 	}
+	if (*p != '\0')
+		return -1;
+	*out = timegm(&tm) - off;
+	return 0;
+}
+
+/* "+03:00", "+0300", "-05", "Z", "UTC": seconds east of UTC in *off; the rest after it in *end. */
+static int
+parse_offset(const char *p, long *off, const char **end)
+{
+	int h = 0, m = 0, n = 0;
+
+	if (*p == 'Z' || *p == 'z') {
+		*off = 0;
+		*end = p + 1;
+		return 0;
+	}
+	if (strncmp(p, "UTC", 3) == 0 && p[3] == '\0') {
+		*off = 0;
+		*end = p + 3;
+		return 0;
+	}
+	if ((*p != '+' && *p != '-') || sscanf(p + 1, "%2d%n", &h, &n) != 1 || n != 2 || h > 23)
+		return -1;
+	*end = p + 3;
+	if (**end == ':')
+		(*end)++;
+	if (**end >= '0' && **end <= '9') {
+		if (sscanf(*end, "%2d%n", &m, &n) != 1 || n != 2 || m > 59)
+			return -1;
+		*end += 2;
+	}
+	*off = (h * 3600L + m * 60L) * (*p == '-' ? -1 : 1);
+	return 0;
+}
+
+/* An IANA zone name is a file of the zone database; a path out of it is not. */
+static int
+tz_name_ok(const char *tz)
+{
+	const char *dir = getenv("TZDIR");
+	char path[512];
+
+	if (tz[0] == '\0' || tz[0] == '/' || strstr(tz, "..") || strlen(tz) > 200)
+		return 0;
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", tz);
+	return access(path, R_OK) == 0;
+}
+
+int
+lk_tz_valid(const char *tz)
+{
+	long off;
+	const char *end;
+
+	if (parse_offset(tz, &off, &end) == 0)
+		return *end == '\0';
+	return tz_name_ok(tz);
+}
+
+/* The broken-down local time tm in the IANA zone tz, as seconds since the epoch. */
+static time_t
+zone_mktime(struct tm *tm, const char *tz)
+{
+	char *old = getenv("TZ") ? lk_xstrdup(getenv("TZ")) : NULL;
+	time_t t;
+
+	/* The C library knows zones only through TZ; lk commands are single-threaded. */
+	setenv("TZ", tz, 1);
+	tzset();
+	tm->tm_isdst = -1;
+	t = mktime(tm);
+	if (old)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(old);
+	return t;
+}
+
+int
+lk_parse_local_time(const char *s, const char *tz, time_t *out)
+{
+	struct tm tm;
+	const char *p;
+	long off = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	memset(&tm, 0, sizeof tm);
+	if ((p = strptime(s, "%Y-%m-%d", &tm)) == NULL || (*p != 'T' && *p != ' '))
+		return -1;
+	if ((p = strptime(p + 1, "%H:%M", &tm)) == NULL)
+		return -1;
+	if (*p == ':' && (p = strptime(p + 1, "%S", &tm)) == NULL)
+		return -1;
+	if (*p == '.' || *p == ',')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	while (*p == ' ')
+		p++;
+	if (*p == '\0') {
+		if (parse_offset(tz, &off, &p) == 0 && *p == '\0') {
+			*out = timegm(&tm) - off;
+			return 0;
+		}
+		if (!tz_name_ok(tz))
+			return -1;
+		*out = zone_mktime(&tm, tz);
+		return 0;
+	}
+	if (parse_offset(p, &off, &p) < 0)
+		return -1;
+	while (*p == ' ')
+		p++;
 	if (*p != '\0')
 		return -1;
 	*out = timegm(&tm) - off;

@@ -27,6 +27,16 @@ time_t lk_now(void);
 char *lk_fmt_time(time_t t, char buf[static 21]);
 /* Parses RFC 3339 (with Z or an offset); -1 on error. */
 int lk_parse_time(const char *s, time_t *out);
+/*
+ * Parses the date a source writes about itself: "2026-12-01 10:00",
+ * "2026-12-01T10:00:00", with seconds and a fraction optional, and an
+ * optional zone (Z, +03:00, +0300, +03).  Without a zone the time is
+ * local time in tz: an IANA name ("Europe/Moscow", from the system's
+ * zone database), "UTC" or an offset ("+03:00").  Returns 0, or -1.
+ */
+int lk_parse_local_time(const char *s, const char *tz, time_t *out);
+/* Whether lk_parse_local_time() knows the zone tz. */
+int lk_tz_valid(const char *tz);
 
 /*
  * Parses a duration: a number with an optional unit s, m, h, d

@@ -38,7 +38,7 @@ struct yml {
 	struct lk_xml x;        /* first: the SAX user data */
 	enum qty_mode qmode;
 	const xmlChar *n_offers, *n_offer, *n_outlets, *n_outlet, *n_id, *n_available,
-	    *n_instock, *n_whname, *n_quantity, *n_stock;
+	    *n_instock, *n_whname, *n_quantity, *n_stock, *n_date;
 	const xmlChar *sku_attr, *qty_attr;
 	struct slot slot[NSLOTS];
 	struct slot *sku_slot;  /* NULL: the sku is an attribute */
@@ -118,6 +118,7 @@ setup(struct yml *y)
 	y->n_whname = lk_xml_intern(&y->x, "warehouse_name");
 	y->n_quantity = lk_xml_intern(&y->x, "quantity");
 	y->n_stock = lk_xml_intern(&y->x, "stock");
+	y->n_date = lk_xml_intern(&y->x, "date");
 	set_slot(y, S_NAME, "name");
 	set_slot(y, S_MODEL, "model");
 	set_slot(y, S_BARCODE, "barcode");
@@ -215,6 +216,17 @@ start_child(struct yml *y, const xmlChar *name)
 	}
 }
 
+/* <yml_catalog date="2026-12-01 10:00">: when the feed was made. */
+static void
+root_date(struct yml *y, const xmlChar **attrs, int nattr)
+{
+	size_t len;
+	const xmlChar *v = lk_xml_attr(attrs, nattr, y->n_date, &len);
+
+	if (v != NULL)
+		lk_parse_produced(y->x.p, (const char *)v, len);
+}
+
 static void
 on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
     int nns, const xmlChar **ns, int nattr, int ndef, const xmlChar **attrs)
@@ -223,6 +235,8 @@ on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *u
 
 	(void)prefix, (void)uri, (void)nns, (void)ns, (void)ndef;
 	y->depth++;
+	if (y->depth == 1)
+		root_date(y, attrs, nattr);
 	if (y->offer_depth) {
 		if (y->depth == y->offer_depth + 1)
 			start_child(y, name);

@@ -156,6 +156,15 @@ test_expect_success 'a source with "retries": 0 is not retried; without it, it i
 	lk-fetch -C s feed >out 2>err && test "$(hits /flaky/r1/)" = 2
 '
 
+test_expect_success '-o gives the file the Last-Modified time, also when a 304 replays it' '
+	mksrc "$U/f/feed.csv" &&
+	touch -d 2026-11-27T01:02:03Z "$ROOT/feed.csv" &&
+	lk-fetch -C s -o got feed &&
+	test "$(date -u -r got +%Y-%m-%dT%H:%M:%SZ)" = 2026-11-27T01:02:03Z &&
+	lk-fetch -C s -o got2 feed &&
+	test "$(date -u -r got2 +%Y-%m-%dT%H:%M:%SZ)" = 2026-11-27T01:02:03Z
+'
+
 test_expect_success '304: the last complete body is replayed' '
 	mksrc "$U/f/feed.csv" &&
 	lk-fetch -C s feed >out1 &&

@@ -31,4 +31,10 @@ test_expect_success 'a missing file fails with its name, and -o leaves no file' 
 	test_grep err "price.csv" && test ! -e got
 '
 
+test_expect_success '-o gives the file the source file'"'"'s time' '
+	mkstate && touch -d 2026-11-27T01:02:03Z st/feeds/price.csv &&
+	lk-fetch -C st -o got rel &&
+	test "$(date -u -r got +%Y-%m-%dT%H:%M:%SZ)" = 2026-11-27T01:02:03Z
+'
+
 test_done

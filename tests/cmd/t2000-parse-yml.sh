@@ -29,14 +29,14 @@ test_expect_success 'ozon feed: 227 outlet records, 43 zero, complete' '
 	head -n 1 out >first &&
 	echo "{\"type\":\"stock\",\"sku\":\"1111176813\",\"source\":\"ozon-feeds_feed_2026-03-15T1011\",\"qty\":5,\"location\":\"Москва\"}" >want &&
 	test_cmp want first &&
-	echo "{\"type\":\"source\",\"source\":\"ozon-feeds_feed_2026-03-15T1011\",\"status\":\"complete\",\"records\":227,\"at\":\"2026-11-27T03:00:00Z\"}" >want &&
+	echo "{\"type\":\"source\",\"source\":\"ozon-feeds_feed_2026-03-15T1011\",\"status\":\"complete\",\"records\":227,\"at\":\"2026-11-27T03:00:00Z\",\"produced\":\"2026-03-15T07:11:00Z\",\"produced_from\":\"feed\"}" >want &&
 	tail -n 1 out >last && test_cmp want last
 '
 
 test_expect_success 'ozon feed: the next version differs in exactly the 6 instock values' '
 	lk-parse-yml --name o "$YML/ozon-feeds_feed_2026-03-15T1011.xml" >a &&
 	lk-parse-yml --name o "$YML/ozon-feeds_feed_2026-03-15T1201.xml" >b &&
-	diff a b | grep "^>" | sed "s/.*\"sku\":\"\\([0-9]*\\)\".*\"qty\":\\([0-9]*\\).*/\\1 \\2/" >got &&
+	diff a b | grep "^>" | grep "\"type\":\"stock\"" | sed "s/.*\"sku\":\"\\([0-9]*\\)\".*\"qty\":\\([0-9]*\\).*/\\1 \\2/" >got &&
 	printf "%s\n" "11612 95" "11715 200" "11712 160" "11713 141" "11614 154" "11615 308" >want &&
 	test_cmp want got &&
 	diff a b | grep "^<" | grep -c "\"sku\":\"11615\",\"source\":\"o\",\"qty\":309," >n && test "$(cat n)" = 1
@@ -255,6 +255,56 @@ test_expect_success 'the EXAMPLES of lk-parse-yml(1) run' '
 	run_examples lk-parse-yml.1 &&
 	test "$(wc -l <examples.txt)" = 4 &&
 	sentinel_is out.ndjson complete 106 && test_grep out.ndjson "\"source\":\"frezer\",\"qty\":2"
+'
+
+# produced FILE: the sentinel's production time and where it came from.
+produced() {
+	tail -n 1 "$1" | jq -r '"\(.produced) \(.produced_from)"'
+}
+
+test_expect_success 'produced: the feed date without a zone is Moscow time by default' '
+	feed f.xml "<offer id=\"a\"><count>1</count></offer>" &&
+	lk-parse-yml f.xml >out && test "$(produced out)" = "2026-11-27T00:00:00Z feed"
+'
+
+test_expect_success 'produced: a source timezone, and a date with its own zone' '
+	make_state state &&
+	feed state/f.xml "<offer id=\"a\"><count>1</count></offer>" &&
+	echo "{\"kind\": \"yml\", \"url\": \"f.xml\", \"timezone\": \"Asia/Yekaterinburg\"}" >state/sources/f.json &&
+	lk-parse-yml -C state --source f state/f.xml >out &&
+	test "$(produced out)" = "2026-11-26T22:00:00Z feed" &&
+	echo "{\"kind\": \"yml\", \"url\": \"f.xml\", \"timezone\": \"+00:00\"}" >state/sources/f.json &&
+	lk-parse-yml -C state --source f state/f.xml >out &&
+	test "$(produced out)" = "2026-11-27T03:00:00Z feed" &&
+	sed "s/date=\"[^\"]*\"/date=\"2026-11-27T02:30:00+05:00\"/" state/f.xml >state/g.xml &&
+	lk-parse-yml -C state --source f state/g.xml >out &&
+	test "$(produced out)" = "2026-11-26T21:30:00Z feed"
+'
+
+test_expect_success 'produced: an unknown timezone is a configuration error' '
+	make_state state &&
+	echo "{\"kind\": \"yml\", \"url\": \"f.xml\", \"timezone\": \"Mars/Olympus\"}" >state/sources/f.json &&
+	test_expect_code 78 lk-parse-yml -C state --source f /dev/null 2>err &&
+	test_grep err "sources/f.json: timezone"
+'
+
+test_expect_success 'produced: without a date, the file time; from a pipe, now; never after now' '
+	printf "<shop><offers><offer id=\"a\"><count>1</count></offer></offers></shop>" >f.xml &&
+	touch -d 2026-11-27T01:02:03Z f.xml &&
+	lk-parse-yml f.xml >out && test "$(produced out)" = "2026-11-27T01:02:03Z file" &&
+	lk-parse-yml <f.xml >out && test "$(produced out)" = "2026-11-27T01:02:03Z file" &&
+	cat f.xml | lk-parse-yml >out && test "$(produced out)" = "2026-11-27T03:00:00Z now" &&
+	touch -d 2026-11-28T00:00:00Z f.xml &&
+	lk-parse-yml f.xml >out && test "$(produced out)" = "2026-11-27T03:00:00Z file"
+'
+
+test_expect_success 'produced: a date that is not one is reported, the file time used' '
+	feed f.xml "<offer id=\"a\"><count>1</count></offer>" &&
+	sed -i "s/date=\"[^\"]*\"/date=\"yesterday\"/" f.xml &&
+	touch -d 2026-11-27T01:00:00Z f.xml &&
+	lk-parse-yml f.xml >out 2>err &&
+	test_grep err "the feed'"'"'s date '"'"'yesterday'"'"' is not a date" &&
+	test "$(produced out)" = "2026-11-27T01:00:00Z file"
 '
 
 test_done

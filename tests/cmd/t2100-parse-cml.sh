@@ -145,4 +145,9 @@ test_expect_success 'the EXAMPLES of lk-parse-cml(1) run' '
 	sentinel_is out.ndjson complete 1032 && test_grep out.ndjson "\"source\":\"1c\""
 '
 
+test_expect_success 'produced: ДатаФормирования, Moscow time without a zone' '
+	lk-parse-cml "$CML/1c-ut11-2.07_offers0_1.xml" >out &&
+	tail -n 1 out | jq -e ".produced == \"2018-02-24T09:52:07Z\" and .produced_from == \"feed\"" >/dev/null
+'
+
 test_done

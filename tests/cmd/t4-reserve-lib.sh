@@ -32,6 +32,18 @@ order() {
 		"$1" "$2" "$3" "$4" "$_at"
 }
 
+# stock SKU QTY [SOURCE]: a stock record of source main (or SOURCE).
+stock() {
+	printf '{"type":"stock","sku":"%s","source":"%s","qty":%s}\n' "$1" "${3:-main}" "$2"
+}
+
+# sentinel complete|failed PRODUCED-SECS [SOURCE [RECORDS]]: the sentinel of source
+# main (or SOURCE) after RECORDS (1) stock records.
+sentinel() {
+	printf '{"type":"source","source":"%s","status":"%s","records":%s,"produced":"%s"}\n' \
+		"${3:-main}" "$1" "${4:-1}" "$(time_at "$2")"
+}
+
 # listing complete|failed: the orders sentinel of wb-msk.
 listing() {
 	printf '{"type":"orders","channel":"wb-msk","status":"%s","records":0}\n' "$1"

@@ -1,6 +1,7 @@
 #!/bin/sh
-# lk-reserve: orders reserve once, and let go on cancel, shipping,
-# vanishing from a complete listing, or reserve_max_age.
+# lk-reserve: orders reserve once, and let go on cancel, once the source
+# shows them after shipping or vanishing from a complete listing, or at
+# reserve_max_age.
 # Test bodies are single-quoted and eval'ed later (git's style), so their
 # expansions and the helpers they call look dead to shellcheck.
 # shellcheck disable=SC2016,SC2317
@@ -51,11 +52,16 @@ test_expect_success 'a cancel releases at once' '
 	jqe "select(.id == \"1\") | .reserving == false and .released == \"cancelled\"" list
 '
 
-test_expect_success 'a change to a shipped status releases, and never reserves again' '
+test_expect_success 'a shipped order is released once the source shows it, and never reserves again' '
 	mkstate s &&
 	order 1 A 1 confirm | at 0 lk-reserve -C s >out && test "$(qty A out)" = 1 &&
-	order 1 A 1 complete | at 60 lk-reserve -C s >out && test "$(qty A out)" = 0 &&
-	order 1 A 1 confirm | at 120 lk-reserve -C s >out && test "$(qty A out)" = 0
+	{ stock A 5; sentinel complete 30; order 1 A 1 complete; } | at 60 lk-reserve -C s >out &&
+	test "$(qty A out)" = 1 &&
+	{ stock A 4; sentinel complete 90; order 1 A 1 complete; } | at 120 lk-reserve -C s >out &&
+	test "$(qty A out)" = 0 &&
+	order 1 A 1 confirm | at 180 lk-reserve -C s >out && test "$(qty A out)" = 0 &&
+	at 200 lk-reserve -C s --list >list &&
+	jqe "select(.id == \"1\") | .released == \"shown\"" list
 '
 
 test_expect_success 'reserve_max_age releases' '
@@ -68,7 +74,7 @@ test_expect_success 'reserve_max_age releases' '
 	at 7300 lk-reserve -C s --list >list && jqe "select(.id == \"1\") | .released == \"max_age\"" list
 '
 
-test_expect_success 'an order gone from a complete listing is released, not from a failed one' '
+test_expect_success 'an order gone from a complete listing ships, not from a failed one' '
 	mkstate s &&
 	{ order 1 A 1 new; order 2 A 1 new; } | at 0 lk-reserve -C s >out &&
 	{ order 2 A 1 new; listing failed; } | at 60 lk-reserve -C s >out &&
@@ -76,6 +82,8 @@ test_expect_success 'an order gone from a complete listing is released, not from
 	order 2 A 1 new | at 120 lk-reserve -C s >out &&
 	test "$(qty A out)" = 2 &&
 	{ order 2 A 1 new; listing complete; } | at 180 lk-reserve -C s >out &&
+	test "$(qty A out)" = 2 && jqe "select(.type == \"reserve\") | .shipped == [\"wb-msk:1\"]" out &&
+	{ stock A 3; sentinel complete 200; order 2 A 1 new; listing complete; } | at 240 lk-reserve -C s >out &&
 	test "$(qty A out)" = 1
 '
 

@@ -40,7 +40,7 @@ wb(const char *id, const char *sku, long long qty, const char *status, time_t at
 {
 	const char *const *set = lk_reserve_status_defaults("wb");
 
-	lk_reserve_order(&R, "wb-msk", id, sku, qty, status, at,
+	lk_reserve_order(&R, "wb-msk", id, sku, qty, status, at, 0,
 	    lk_reserve_status_in(set, status), lk_reserve_status_cancelled(status));
 }
 
