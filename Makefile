@@ -15,7 +15,7 @@ WARN = -std=c11 -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
 	-Wpointer-arith -Wno-overlength-strings -fno-common
 SAN =
-PKGS = jansson libgit2 libcurl libxml-2.0 zlib
+PKGS = jansson libgit2 libcurl libxml-2.0 zlib libzip
 PKG_CFLAGS != pkg-config --cflags $(PKGS) 2>/dev/null || true
 PKG_LIBS != pkg-config --libs $(PKGS) 2>/dev/null || true
 CFLAGS = $(OPT) $(WARN) $(SAN) -D_DEFAULT_SOURCE -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
@@ -25,7 +25,8 @@ LIBS = liblk.a $(PKG_LIBS) -lcsv -lm
 # The library: one module per concern (see each header for its contract).
 CORE_OBJ = src/err.o src/util.o src/ndjson.o src/atomic.o src/lock.o \
 	src/state.o src/config.o src/catalog.o src/csv-file.o src/secrets.o src/mp.o src/repo.o
-PARSE_OBJ = src/parse.o src/parse-io.o src/parse-cli.o src/xml-src.o src/yml.o src/cml.o src/csv-src.o
+PARSE_OBJ = src/parse.o src/parse-io.o src/parse-cli.o src/xml-src.o src/yml.o src/cml.o src/csv-src.o \
+	src/xlsx.o src/xlsx-zip.o
 ALLOC_OBJ = src/alloc.o src/alloc-run.o src/alloc-input.o src/alloc-snap.o src/alloc-compare.o \
 	src/rules.o src/filter.o src/alloc-main.o
 RESERVE_OBJ = src/reserve.o src/reserve-io.o src/reserve-status.o src/reserve-run.o
@@ -36,7 +37,7 @@ LIB_OBJ = $(CORE_OBJ) $(PARSE_OBJ) $(ALLOC_OBJ) $(RESERVE_OBJ) $(NET_OBJ) \
 	$(PUSH_OBJ) $(SYNC_OBJ)
 
 CORE_CMDS = cmd/lk-state
-PARSE_CMDS = cmd/lk-parse-yml cmd/lk-parse-cml cmd/lk-parse-csv
+PARSE_CMDS = cmd/lk-parse-yml cmd/lk-parse-cml cmd/lk-parse-csv cmd/lk-parse-xlsx
 ALLOC_CMDS = cmd/lk-alloc
 RESERVE_CMDS = cmd/lk-reserve
 NET_CMDS = cmd/lk-fetch
@@ -57,7 +58,7 @@ TEST_LIBS = tests/lib/inject.so
 
 HDRS = src/*.h
 
-MAN1 = man/lk-state.1 man/lk-reserve.1 man/lk-alloc.1 man/lk-fetch.1 man/lk-sync.1 man/lk-parse-yml.1 man/lk-parse-cml.1 man/lk-parse-csv.1 man/lk-push.1
+MAN1 = man/lk-state.1 man/lk-reserve.1 man/lk-alloc.1 man/lk-fetch.1 man/lk-sync.1 man/lk-parse-yml.1 man/lk-parse-cml.1 man/lk-parse-csv.1 man/lk-parse-xlsx.1 man/lk-push.1
 MAN5 = man/lk-records.5
 MAN7 = man/lk.7
 

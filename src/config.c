@@ -280,8 +280,8 @@ load_global(struct lk_state *st, struct lk_global *g, struct lk_diag *d)
 
 /* --- sources --- */
 
-static const char *const source_kinds[] = { "yml", "csv", "cml", "ndjson", "email", NULL };
-static const char *const source_formats[] = { "yml", "csv", "cml", "ndjson", NULL };
+static const char *const source_kinds[] = { "yml", "csv", "cml", "xlsx", "ndjson", "email", NULL };
+static const char *const source_formats[] = { "yml", "csv", "cml", "xlsx", "ndjson", NULL };
 
 static void
 load_source(struct lk_state *st, const char *name, struct lk_source *s, struct lk_diag *d)
@@ -291,7 +291,7 @@ load_source(struct lk_state *st, const char *name, struct lk_source *s, struct l
 		"connect_timeout", "max_size", "retries", "ca_file", "sku", "qty", "location",
 		"outlets", "unavailable_zero", "encoding", "delimiter", "quote", "header",
 		"duplicates", "per_warehouse", "available_qty", "location_names", "timezone", "lag",
-		"comment", NULL };
+		"sheet", "header_row", "locations", "comment", NULL };
 	static const char *const outlets[] = { "split", "sum", NULL };
 	static const char *const encodings[] = { "auto", "utf-8", "windows-1251", NULL };
 	static const char *const dups[] = { "sum", "error", NULL };
@@ -344,13 +344,16 @@ load_source(struct lk_state *st, const char *name, struct lk_source *s, struct l
 		lk_diag_add(d, s->file, "timezone", "'%s' is not a zone name (Europe/Moscow) or an offset (+03:00)",
 		    s->timezone);
 	s->lag = get_duration(&c, "lag", 0);
+	s->sheet = get_column(&c, "sheet");
+	s->header_row = get_int(&c, "header_row", 1, 1048576, 0);
+	s->locations = get_str(&c, "locations", 0);
 	/* The raw kind, so a misspelt one still gets its url checked. */
 	if (json_is_string(json_object_get(c.obj, "kind")) &&
 	    strcmp(json_string_value(json_object_get(c.obj, "kind")), "email") == 0) {
 		if (s->imap_url == NULL)
 			lk_diag_add(d, s->file, "imap_url", "missing (kind email reads an IMAP folder)");
 		if (s->format == NULL)
-			lk_diag_add(d, s->file, "format", "missing (the attachment's format: yml, csv, cml)");
+			lk_diag_add(d, s->file, "format", "missing (the attachment's format: yml, csv, cml, xlsx)");
 	} else if (s->url == NULL) {
 		lk_diag_add(d, s->file, "url", "missing");
 	}
@@ -369,6 +372,7 @@ free_source(struct lk_source *s)
 	free(s->sku); free(s->qty); free(s->location); free(s->outlets);
 	free(s->encoding); free(s->delimiter); free(s->quote); free(s->duplicates);
 	free(s->timezone);
+	free(s->sheet); free(s->locations);
 	free_cred(&s->cred);
 	json_decref(s->raw);
 }

@@ -1,5 +1,5 @@
 /*
- * parse-cli.c - what the three lk-parse-* mains share after getopt: the
+ * parse-cli.c - what the lk-parse-* mains share after getopt: the
  * source config, the input, the run and the exit status (parse.h).
  */
 #include <errno.h>
@@ -176,6 +176,20 @@ option(struct lk_parse_cli *c, int ch, const char *arg)
 		if (lk_parse_opt_duplicates(arg, &o->duplicates) < 0)
 			lk_usage_error("--duplicates: '%s' is not sum or error", arg);
 		c->set[LK_OPT_DUPLICATES] = 1;
+		return;
+	case LK_PO_SHEET: o->sheet = arg, c->set[LK_OPT_SHEET] = 1; return;
+	case LK_PO_HEADER_ROW: {
+		long long n;
+
+		if (lk_parse_ll(arg, 1, 1048576, &n) < 0)
+			lk_usage_error("--header-row: '%s' is not a row number from 1", arg);
+		o->header_row = (long)n, c->set[LK_OPT_HEADER_ROW] = 1;
+		return;
+	}
+	case LK_PO_LOCATIONS:
+		if (*arg == '\0' || strstr(arg, ",,") || *arg == ',' || arg[strlen(arg) - 1] == ',')
+			lk_usage_error("--locations: '%s' is not a list of columns", arg);
+		o->locations = arg, c->set[LK_OPT_LOCATIONS] = 1;
 		return;
 	default:
 		lk_usage_error("unknown option");

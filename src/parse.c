@@ -1,5 +1,5 @@
 /*
- * parse.c - what the three source parsers share (parse.h): options from
+ * parse.c - what the source parsers share (parse.h): options from
  * a source config, quantity numbers, the duplicate set, error reporting,
  * the sink of the commands and the source sentinel.
  */
@@ -104,6 +104,12 @@ lk_parse_opts_from_source(struct lk_parse_opts *o, const unsigned char set[LK_OP
 		o->per_warehouse = src->per_warehouse;
 	if (!set[LK_OPT_LOCATION_NAMES])
 		o->location_names = src->location_names;
+	if (!set[LK_OPT_SHEET] && src->sheet)
+		o->sheet = src->sheet;
+	if (!set[LK_OPT_HEADER_ROW] && src->header_row > 0)
+		o->header_row = (long)src->header_row;
+	if (!set[LK_OPT_LOCATIONS] && src->locations)
+		o->locations = src->locations;
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
- * parse.h - what the three source parsers (lk-parse-yml, lk-parse-cml,
- * lk-parse-csv) share: options, the input stream, quantity numbers, the
+ * parse.h - what the source parsers (lk-parse-yml, lk-parse-cml,
+ * lk-parse-csv, lk-parse-xlsx) share: options, the input stream, quantity numbers, the
  * duplicate set and the record sink.
  *
  * Calling sequence (cmd/lk-parse-*.c, and the fuzzers):
@@ -52,7 +52,10 @@ struct lk_parse_opts {
 	int location_names;     /* cml: location is the warehouse name */
 	int delimiter;          /* csv: 0 = detect from the header */
 	int quote;              /* csv: quote character */
-	int header;             /* csv: first row is a header */
+	int header;             /* csv, xlsx: there is a header row */
+	const char *sheet;      /* xlsx: sheet name or number from 1; NULL: the first */
+	long header_row;        /* xlsx: the header's row number; 0: the first with the columns */
+	const char *locations;  /* xlsx: quantity columns, one per location, comma-separated */
 	enum lk_dup_policy duplicates;
 	int strict;             /* a record error is fatal */
 	const char *timezone;   /* of the feed's own date when it has no zone; NULL: LK_SOURCE_TZ */
@@ -70,7 +73,8 @@ enum lk_parse_optbit {
 	LK_OPT_SKU, LK_OPT_QTY, LK_OPT_LOCATION, LK_OPT_OUTLETS,
 	LK_OPT_UNAVAILABLE, LK_OPT_AVAILABLE_QTY, LK_OPT_ENCODING,
 	LK_OPT_DELIMITER, LK_OPT_QUOTE, LK_OPT_HEADER, LK_OPT_DUPLICATES,
-	LK_OPT_PER_WAREHOUSE, LK_OPT_LOCATION_NAMES, LK_OPT_NBITS
+	LK_OPT_PER_WAREHOUSE, LK_OPT_LOCATION_NAMES, LK_OPT_SHEET, LK_OPT_HEADER_ROW,
+	LK_OPT_LOCATIONS, LK_OPT_NBITS
 };
 int lk_parse_opts_from_source(struct lk_parse_opts *o, const unsigned char set[LK_OPT_NBITS],
     const struct lk_source *src, char *err, size_t errlen);
@@ -209,7 +213,7 @@ void lk_input_close(struct lk_input *in);
 
 /* --- the commands (parse-cli.c): after getopt --- */
 struct lk_parse_cli {
-	const char *kind;       /* "yml", "cml", "csv" */
+	const char *kind;       /* "yml", "cml", "csv", "xlsx" */
 	struct lk_parse_opts opts;
 	unsigned char set[LK_OPT_NBITS];   /* given on the command line */
 	const char *source;     /* --source NAME: name and sources/NAME.json */
@@ -223,13 +227,14 @@ struct lk_parse_cli {
 
 /*
  * The long options of the parsers, one id each, so one handler serves the
- * three commands; each command's option table lists those it accepts.
+ * parser commands; each command's option table lists those it accepts.
  */
 enum lk_parse_optid {
 	LK_PO_NAME = 256, LK_PO_SKU, LK_PO_QTY, LK_PO_LOCATION, LK_PO_OUTLETS,
 	LK_PO_AVAILABLE_QTY, LK_PO_KEEP_UNAVAILABLE, LK_PO_PER_WAREHOUSE,
 	LK_PO_LOCATION_NAMES, LK_PO_DELIMITER, LK_PO_QUOTE, LK_PO_NO_HEADER,
-	LK_PO_ENCODING, LK_PO_DUPLICATES, LK_PO_STRICT
+	LK_PO_ENCODING, LK_PO_DUPLICATES, LK_PO_STRICT, LK_PO_SHEET, LK_PO_HEADER_ROW,
+	LK_PO_LOCATIONS
 };
 
 /*
@@ -249,5 +254,7 @@ int lk_parse_cli_run(struct lk_parse_cli *c, int (*parse)(struct lk_parse *, str
 int lk_yml_parse(struct lk_parse *p, struct lk_input *in);
 int lk_cml_parse(struct lk_parse *p, struct lk_input *in);
 int lk_csv_parse(struct lk_parse *p, struct lk_input *in);
+/* xlsx.c: the input is a zip archive (read in place, or spooled; xlsx-zip.h). */
+int lk_xlsx_parse(struct lk_parse *p, struct lk_input *in);
 
 #endif

@@ -84,13 +84,13 @@ struct lk_global {
 struct lk_source {
 	char *name;
 	char *file;                 /* "sources/NAME.json", for messages */
-	char *kind;                 /* yml, csv, cml, ndjson, email */
+	char *kind;                 /* yml, csv, cml, xlsx, ndjson, email */
 	char *url;                  /* http(s)://, ftp://, file:// or a path */
 	char *imap_url;             /* kind email: imaps://host/FOLDER */
 	char *imap_subject;         /* kind email: newest message whose subject contains this */
 	char *imap_from;            /* kind email: ... and whose sender contains this */
 	char *attachment;           /* kind email: attachment file name glob ("*.csv") */
-	char *format;               /* kind email: the attachment's format (yml, csv, cml) */
+	char *format;               /* kind email: the attachment's format (yml, csv, cml, xlsx) */
 	struct lk_cred cred;        /* for http basic auth or imap login */
 	char *user;                 /* login name for imap/http auth */
 	int on_sale;                /* only sources on sale count for channels (true) */
@@ -115,6 +115,9 @@ struct lk_source {
 	int location_names;         /* cml: location is the warehouse's name, not its id (false) */
 	char *timezone;             /* the zone of the source's dates without one (LK_SOURCE_TZ) */
 	long long lag;              /* seconds the source trails even when fresh (0) */
+	char *sheet;                /* xlsx: sheet name or number from 1 (the first) */
+	long long header_row;       /* xlsx: the header's row (0: the first with the columns) */
+	char *locations;            /* xlsx: quantity columns, one per location, comma-separated */
 	json_t *raw;                /* the whole object */
 };
 

@@ -121,6 +121,8 @@ parser_of(const struct lk_source *src)
 		return "lk-parse-csv";
 	if (strcmp(k, "cml") == 0)
 		return "lk-parse-cml";
+	if (strcmp(k, "xlsx") == 0)
+		return "lk-parse-xlsx";
 	return NULL;
 }
 

@@ -5,7 +5,7 @@
 set -eu
 
 pkgs="gcc make pkg-config libcurl4-openssl-dev libjansson-dev libxml2-dev
-libcsv-dev libgit2-dev zlib1g-dev mandoc shellcheck clang
+libcsv-dev libgit2-dev zlib1g-dev libzip-dev mandoc shellcheck clang
 libclang-rt-14-dev python3 python3-jsonschema python3-lxml curl git
 openssl ca-certificates procps jq libxml2-utils time tzdata"
 
