@@ -829,6 +829,10 @@ header_row(struct sheetr *s)
 			    s->force_row);
 			return;
 		}
+		if (s->ncells == 0) {
+			lk_parse_fail(s->p, s->row, 0, "header row %ld is empty", s->force_row);
+			return;
+		}
 		note_guess(s);
 		if (!header_match(s)) {
 			for (i = 0; i < s->ncols && (!s->cols[i].name || s->cols[i].col); i++)

@@ -24,7 +24,7 @@ sentinel_is() {
 
 # examples PAGE: the example commands of a man page, one per line.
 examples() {
-	mandoc -Tascii "$TOP/man/$1" | sed 's/.\x08//g' |
+	mandoc -Tutf8 "$TOP/man/$1" | sed 's/.\x08//g' |
 	sed -n '/^EXAMPLES/,/^SEE ALSO/p' | sed -n 's/^ *\$ //p'
 }
 
