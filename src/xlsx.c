@@ -178,7 +178,8 @@ struct xs {
 	struct lk_parse *p;
 	struct lk_xzip *z;
 	char err[512];
-	struct rels rels;
+	struct rels top;        /* _rels/.rels */
+	struct rels rels;       /* the workbook's */
 	struct sheet *sheets;
 	size_t nsheets;
 	char *wbdir;            /* "xl/" */
@@ -318,21 +319,60 @@ rel_by_id(const struct rels *r, const char *id)
 static char *
 workbook_path(struct xs *x)
 {
-	struct rels top = { NULL, 0 };
 	const struct rel *e;
 	char *path;
 
-	if (read_rels(x, "_rels/.rels", &top) < 0)
+	if (read_rels(x, "_rels/.rels", &x->top) < 0)
 		return NULL;
-	e = rel_by_type(&top, "officeDocument");
+	e = rel_by_type(&x->top, "officeDocument");
 	path = e ? resolve("", e->target) : lk_xstrdup("xl/workbook.xml");
-	rels_free(&top);
 	if (!lk_xzip_has(x->z, path)) {
 		lk_parse_fail(x->p, 0, 0, "no workbook (%s) in the archive: not an XLSX workbook", path);
 		free(path);
 		return NULL;
 	}
 	return path;
+}
+
+/*
+ * When the workbook was last saved (docProps/core.xml dcterms:modified,
+ * W3CDTF): the source's production time on the sentinel.
+ */
+static int
+read_core(struct xs *x)
+{
+	const struct rel *e = rel_by_type(&x->top, "core-properties");
+	char *path = e ? resolve("", e->target) : lk_xstrdup("docProps/core.xml");
+	struct buf b = { NULL, 0, 0 };
+	xmlTextReaderPtr r = NULL;
+	int rc = 0, in = 0, type;
+	const char *v;
+
+	if (!lk_xzip_has(x->z, path))
+		goto out;
+	if ((r = lk_xzip_reader(x->z, path, x->err, sizeof x->err)) == NULL) {
+		rc = entry_fail(x, NULL);
+		goto out;
+	}
+	while ((rc = lk_xzip_read(x->z, r, 0)) == 1) {
+		type = xmlTextReaderNodeType(r);
+		if (type == XML_READER_TYPE_ELEMENT)
+			in = strcmp((const char *)xmlTextReaderConstLocalName(r), "modified") == 0 &&
+			    !xmlTextReaderIsEmptyElement(r);
+		else if (type == XML_READER_TYPE_END_ELEMENT)
+			in = 0;
+		else if (in && (v = (const char *)xmlTextReaderConstValue(r)) != NULL)
+			buf_add(&b, v, strlen(v), 64);
+	}
+	if (rc < 0)
+		lk_parse_fail(x->p, 0, 0, "%s", lk_xzip_reader_error(x->z));
+	else if (b.len > 0)
+		lk_parse_produced(x->p, b.s, b.len);
+	lk_xzip_reader_free(x->z, r);
+out:
+	free(b.s);
+	free(path);
+	return rc < 0 ? -1 : 0;
 }
 
 static int
@@ -1391,6 +1431,7 @@ xs_free(struct xs *x)
 {
 	size_t i;
 
+	rels_free(&x->top);
 	rels_free(&x->rels);
 	for (i = 0; i < x->nsheets; i++)
 		free(x->sheets[i].name), free(x->sheets[i].rid);
@@ -1441,7 +1482,7 @@ lk_xlsx_parse(struct lk_parse *p, struct lk_input *in)
 	if ((x.z = lk_xzip_open(in, x.err, sizeof x.err)) == NULL)
 		return lk_parse_fail(p, 0, 0, "%s", x.err);
 	if (setup_cols(&s) == 0 && (wb = workbook_path(&x)) != NULL &&
-	    read_workbook(&x, wb) == 0 &&
+	    read_core(&x) == 0 && read_workbook(&x, wb) == 0 &&
 	    (sheet = pick_sheet(&x, p->o->sheet, &sheet_name)) != NULL &&
 	    read_parts(&x) == 0) {
 		if (!lk_xzip_has(x.z, sheet))

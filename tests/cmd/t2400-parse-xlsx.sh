@@ -49,6 +49,13 @@ test_expect_success 'garden list: codes stored as text are trimmed; merged title
 	! grep -q "\"sku\":\"все для розсади / джиффі\"" out
 '
 
+test_expect_success 'the sentinel says when the workbook was saved (docProps/core.xml)' '
+	lk-parse-xlsx --sku Код --qty Залишок "$X/ostatki_nonzeq.xlsx" 2>/dev/null | tail -n 1 |
+	    grep -q "\"produced\":\"2022-04-28T13:16:01Z\",\"produced_from\":\"feed\"" &&
+	test_expect_code 1 lk-parse-xlsx --sku Артикул --qty Кол-во "$X/1c-ostatki_tg-ozon.xlsx" >out 2>/dev/null &&
+	tail -n 1 out | grep -q "\"produced_from\":\"file\""
+'
+
 test_expect_success 'garden list: numbers as text with a decimal comma (prices as quantities)' '
 	lk-parse-xlsx --sku Код --qty Ціна "$X/ostatki_nonzeq.xlsx" >out 2>/dev/null &&
 	grep -q "{\"type\":\"stock\",\"sku\":\"4489\",\"source\":\"ostatki_nonzeq\",\"qty\":73}" out
@@ -101,7 +108,8 @@ use() {
 }
 
 cat >"$G/types.json" <<'EOF'
-{"sheets": [{"name": "Остатки", "merges": ["A1:D1", "A18:D18"], "rows": [
+{"modified": "2026-11-27T01:00:00Z",
+ "sheets": [{"name": "Остатки", "merges": ["A1:D1", "A18:D18"], "rows": [
  ["Прайс-лист ООО Ромашка"], [],
  ["Артикул", "Наименование", "Кол-во", "Склад"],
  ["A-1", "x", 5, "Москва"], ["A-2", "y", "1 234,5", "СПб"],
@@ -130,7 +138,7 @@ test_expect_success 'cell types: numbers, text, cached formulas; dates and error
 	{"type":"stock","sku":"4602824000486","source":"types","qty":3}
 	{"type":"stock","sku":"A-1","source":"types","qty":2,"location":"Москва"}
 	{"type":"stock","sku":"A-13","source":"types","qty":1000}
-	{"type":"source","source":"types","status":"complete","records":8,"at":"2026-11-27T03:00:00Z"}
+	{"type":"source","source":"types","status":"complete","records":8,"at":"2026-11-27T03:00:00Z","produced":"2026-11-27T01:00:00Z","produced_from":"feed"}
 	EOF
 	test_cmp want out &&
 	cat >want <<-\EOF &&
@@ -183,7 +191,8 @@ test_expect_success '--header-row: forced, or an error when it lacks a column or
 
 
 cat >"$G/sklad.json" <<'EOF'
-{"sheets": [{"name": "Склады", "merges": ["A1:E1"], "rows": [
+{"modified": "2026-11-27T01:00:00Z",
+ "sheets": [{"name": "Склады", "merges": ["A1:E1"], "rows": [
  ["Остатки на складах на 27.11.2026"],
  ["Артикул", "Наименование", "Москва", "Казань", "Новосибирск"],
  ["A-1", "x", 5, 0, 7], ["A-2", "y", null, "12", null], ["A-3", "z", null, null, null],
@@ -201,7 +210,7 @@ test_expect_success '--locations: one record per warehouse column; empty cells g
 	{"type":"stock","sku":"A-1","source":"sklad","qty":7,"location":"Новосибирск"}
 	{"type":"stock","sku":"A-2","source":"sklad","qty":12,"location":"Казань"}
 	{"type":"stock","sku":"A-4","source":"sklad","qty":3,"location":"Казань"}
-	{"type":"source","source":"sklad","status":"complete","records":5,"at":"2026-11-27T03:00:00Z"}
+	{"type":"source","source":"sklad","status":"complete","records":5,"at":"2026-11-27T03:00:00Z","produced":"2026-11-27T01:00:00Z","produced_from":"feed"}
 	EOF
 	test_cmp want out &&
 	test_grep err "sklad.xlsx:6: cell C6: a date, not a quantity" &&
