@@ -143,7 +143,7 @@ test_problems(void)
 	ok(has(m, "lk.json: push: must be true or false"), "lk.json: wrong type");
 	ok(has(m, "lk.json: source_max_age: must be a duration"), "lk.json: bad duration");
 	ok(has(m, "lk.json: pusj: unknown field"), "lk.json: a typo is an unknown field");
-	ok(has(m, "sources/bad.json: kind: 'xls' is not one of yml, csv, cml, ndjson, email"), "bad kind");
+	ok(has(m, "sources/bad.json: kind: 'xls' is not one of yml, csv, cml, xlsx, ndjson, email"), "bad kind");
 	ok(has(m, "sources/bad.json: url: missing"), "missing url");
 	ok(has(m, "sources/bad.json: delimiter: must be one character"), "bad delimiter");
 	ok(has(m, "channels/oz.json: warehouse_id: missing"), "ozon needs a warehouse");
