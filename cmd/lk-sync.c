@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "err.h"
 #include "exit.h"
 #include "state.h"
@@ -100,7 +101,7 @@ main(int argc, char **argv)
 	code = lk_sync_run(&plan, st);
 	if (plan.rundir) {
 		char *path = lk_path_join(plan.rundir, "summary.json");
-		FILE *fp = fopen(path, "w");
+		FILE *fp = lk_confine_fopen(path, "w");
 
 		if (fp) {
 			lk_sync_summary_json(&plan, &cfg, fp);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc-int.h"
+#include "confine.h"
 #include "err.h"
 
 #define DEFAULT_MAX_AGE (6 * 3600LL)
@@ -162,7 +163,7 @@ lk_alloc_snapshot_save(struct lk_alloc *a, const char *snapdir, time_t now)
 {
 	size_t i;
 
-	if (lk_mkdirs(snapdir, 0) < 0) {
+	if (lk_confine_mkdirs(snapdir) < 0) {
 		lk_warn("%s:", snapdir);
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "confine.h"
 #include "util.h"
 
 static int
@@ -89,71 +90,118 @@ open_fd(int fd)
 }
 
 /*
- * Removes "PATH.tmp.*" files a killed writer left behind.  Safe because
+ * Removes "BASE.tmp.*" files a killed writer left behind.  Safe because
  * state files are written only by the holder of the state lock.
  */
 static void
-remove_stale(const char *path)
+remove_stale(int dirfd, const char *base)
 {
-	char *copy = lk_xstrdup(path), *copy2 = lk_xstrdup(path);
-	const char *dir = dirname(copy), *base = basename(copy2);
-	char *prefix = lk_xasprintf("%s.tmp.", base), *victim;
+	char *prefix = lk_xasprintf("%s.tmp.", base);
 	size_t plen = strlen(prefix);
-	DIR *d = opendir(dir);
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
 
-	while (d && (de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, prefix, plen) != 0 || strlen(de->d_name) != plen + 6)
-			continue;
-		victim = lk_path_join(dir, de->d_name);
-		unlink(victim);
-		free(victim);
-	}
+	if (d == NULL && fd >= 0)
+		close(fd);
+	while (d && (de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, prefix, plen) == 0 && strlen(de->d_name) == plen + 6)
+			unlinkat(dirfd, de->d_name, 0);
 	if (d)
 		closedir(d);
 	free(prefix);
-	free(copy);
-	free(copy2);
+}
+
+/* Creates "BASE.tmp.XXXXXX" in dirfd, never through a symlink; its name goes to *tmp. */
+static int
+create_tmp(int dirfd, const char *base, mode_t mode, char **tmp)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	unsigned char rnd[6];
+	char suffix[7];
+	int i, j, fd;
+
+	for (i = 0; i < 100; i++) {
+		if (getentropy(rnd, sizeof rnd) == -1)
+			return -1;
+		for (j = 0; j < 6; j++)
+			suffix[j] = set[rnd[j] % (sizeof set - 1)];
+		suffix[6] = '\0';
+		*tmp = lk_xasprintf("%s.tmp.%s", base, suffix);
+		fd = openat(dirfd, *tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+		free(*tmp);
+		*tmp = NULL;
+	}
+	errno = EEXIST;
+	return -1;
 }
 
 int
-lk_atomic_open(struct lk_atomic *a, const char *path)
+lk_atomic_open_at(struct lk_atomic *a, int dirfd, const char *base, const char *path, mode_t mode)
 {
-	int fd;
+	int fd, saved;
 
-	remove_stale(path);
-
+	memset(a, 0, sizeof *a);
+	a->fd = -1;
+	a->dirfd = dirfd;
+	remove_stale(a->dirfd, base);
 	a->path = lk_xstrdup(path);
-	a->tmp = lk_xasprintf("%s.tmp.XXXXXX", path);
-	fd = mkstemp(a->tmp);
+	a->base = lk_xstrdup(base);
+	fd = create_tmp(a->dirfd, base, mode, &a->tmp);
 	if (fd < 0)
 		goto fail;
-	fchmod(fd, 0644);
 	a->fd = fd;
 	a->fp = open_fd(fd);
 	if (a->fp == NULL) {
-		int saved = errno;
-
+		saved = errno;
 		close(fd);
-		unlink(a->tmp);
+		unlinkat(a->dirfd, a->tmp, 0);
 		errno = saved;
 		goto fail;
 	}
 	return 0;
 fail:
+	saved = errno;
+	close(a->dirfd);
 	free(a->path);
+	free(a->base);
 	free(a->tmp);
-	a->path = a->tmp = NULL;
+	memset(a, 0, sizeof *a);
+	a->fd = a->dirfd = -1;
+	errno = saved;
 	return -1;
+}
+
+int
+lk_atomic_open_mode(struct lk_atomic *a, const char *path, mode_t mode)
+{
+	const char *base;
+	int dirfd = lk_confine_parent(path, 0, &base);
+
+	if (dirfd < 0)
+		return -1;
+	return lk_atomic_open_at(a, dirfd, base, path, mode);
+}
+
+int
+lk_atomic_open(struct lk_atomic *a, const char *path)
+{
+	return lk_atomic_open_mode(a, path, 0600);
 }
 
 static void
 release(struct lk_atomic *a)
 {
+	if (a->dirfd >= 0)
+		close(a->dirfd);
 	free(a->path);
+	free(a->base);
 	free(a->tmp);
-	a->path = a->tmp = NULL;
+	a->path = a->base = a->tmp = NULL;
 	a->fp = NULL;
+	a->dirfd = -1;
 }
 
 void
@@ -164,7 +212,7 @@ lk_atomic_abort(struct lk_atomic *a)
 	if (a->fp)
 		fclose(a->fp);
 	if (a->tmp)
-		unlink(a->tmp);
+		unlinkat(a->dirfd, a->tmp, 0);
 	release(a);
 	errno = saved;
 }
@@ -183,9 +231,10 @@ lk_atomic_commit(struct lk_atomic *a)
 		goto fail;
 	}
 	a->fp = NULL;
-	if (rename(a->tmp, a->path) == -1)
+	/* renameat replaces a symlink at BASE itself, never what it points at. */
+	if (renameat(a->dirfd, a->tmp, a->dirfd, a->base) == -1)
 		goto fail;
-	saved = lk_fsync_dir_of(a->path);
+	saved = want_fsync() && fsync(a->dirfd) == -1 ? -1 : 0;
 	release(a);
 	return saved;
 fail:
@@ -198,9 +247,15 @@ fail:
 int
 lk_atomic_write(const char *path, const void *data, size_t len)
 {
+	return lk_atomic_write_mode(path, data, len, 0600);
+}
+
+int
+lk_atomic_write_mode(const char *path, const void *data, size_t len, mode_t mode)
+{
 	struct lk_atomic a;
 
-	if (lk_atomic_open(&a, path) == -1)
+	if (lk_atomic_open_mode(&a, path, mode) == -1)
 		return -1;
 	if (len > 0 && fwrite(data, 1, len, a.fp) != len) {
 		lk_atomic_abort(&a);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "err.h"
 #include "exit.h"
 #include "lock.h"
@@ -25,20 +26,15 @@ int
 lk_lock_state(const char *state_dir, long long timeout_ms)
 {
 	const char *held = getenv("LK_LOCK_HELD");
-	char *dir, *path;
+	char *path;
 	long long deadline = now_ms() + timeout_ms, wait = 10;
 	int fd, saved;
 
 	if (held && strcmp(held, "1") == 0)
 		return open("/dev/null", O_RDONLY | O_CLOEXEC);
-	dir = lk_path_join(state_dir, ".lk");
-	if (lk_mkdirs(dir, 0) == -1) {
-		free(dir);
-		return -1;
-	}
-	path = lk_path_join(dir, "lock");
-	free(dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* Never through a symlink: a planted .lk/lock must not get our PID. */
+	path = lk_path_join(state_dir, ".lk/lock");
+	fd = lk_confine_open(path, O_RDWR | O_CREAT, 0600);
 	saved = errno;
 	free(path);
 	if (fd < 0) {

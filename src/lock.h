@@ -2,7 +2,8 @@
  * lock.h - the state-directory lock: one writer at a time.
  *
  * lk_lock_state() takes an exclusive flock(2) on STATE/.lk/lock (creating
- * .lk/ as needed), retrying with backoff until timeout_ms has passed.  It
+ * .lk/ 0700 and the lock 0600 as needed, never through a symlink:
+ * confine.h), retrying with backoff until timeout_ms has passed.  It
  * returns a descriptor to keep open for the rest of the run, or -1 with
  * errno EWOULDBLOCK when another process holds it (the caller exits 75),
  * or another errno when the file cannot be created (exit 73).  The lock

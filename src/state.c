@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <git2.h>
 
+#include "confine.h"
 #include "err.h"
 #include "exit.h"
 #include "state.h"
@@ -135,7 +136,7 @@ lk_state_lkdir(struct lk_state *st)
 {
 	if (st->lkdir == NULL) {
 		st->lkdir = lk_path_join(st->dir, ".lk");
-		lk_mkdirs(st->lkdir, 0);
+		lk_confine_mkdirs(st->lkdir);
 	}
 	return st->lkdir;
 }

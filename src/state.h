@@ -49,7 +49,10 @@ struct lk_state;
 struct lk_state *lk_state_open(const char *dir, const char *rev, char *err, size_t errlen, int *code);
 void lk_state_close(struct lk_state *st);
 const char *lk_state_dir(const struct lk_state *st);
-/* The run-data folder STATE/.lk (always the working tree's), created on demand. */
+/*
+ * The run-data folder STATE/.lk (always the working tree's), created on
+ * demand, private (0700) and never through a symlink (confine.h).
+ */
 const char *lk_state_lkdir(struct lk_state *st);
 /* Reads a file by its path relative to the state directory; 0, or -1 (errno ENOENT when missing). */
 int lk_state_read(struct lk_state *st, const char *rel, char **buf, size_t *len);
@@ -75,6 +78,8 @@ struct lk_global {
 	long long seen_reserve_ttl; /* seconds an unexplained marketplace decrease stays reserved (1h) */
 	long long lock_timeout;     /* seconds to wait for the state lock (30) */
 	long long runs_keep;        /* lk-sync: runs kept in .lk/runs (20) */
+	char **output_dirs;         /* absolute folders file channels may write into, besides out/ */
+	size_t noutput_dirs;
 };
 
 /* --- sources/NAME.json --- */

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "err.h"
 #include "exit.h"
 #include "lock.h"
@@ -75,7 +76,8 @@ set_handlers(int install)
 static int
 open_or_null(const char *path, int flags)
 {
-	return open(path ? path : "/dev/null", flags | O_CLOEXEC, 0600);
+	/* In the forked child: plain open(2), the run folder is already confined. */
+	return open(path ? path : "/dev/null", flags | O_CLOEXEC | (path ? O_NOFOLLOW : 0), 0600);
 }
 
 /* Runs argv with the given files; returns the exit code (128+N for signal N). */
@@ -160,7 +162,7 @@ concat(const struct lk_sync_plan *p, const struct lk_sync_stage *s)
 	size_t j, n;
 	int rc = 0;
 
-	if ((o = fopen(out, "w")) == NULL) {
+	if ((o = lk_confine_fopen(out, "w")) == NULL) {
 		lk_warn("cannot create '%s':", out);
 		free(out);
 		return LK_EX_CANTCREAT;
@@ -195,7 +197,7 @@ write_sentinel(const struct lk_sync_plan *p, const char *source, int code)
 	line = lk_sync_sentinel(source, msg, lk_fmt_time(lk_now(), tbuf));
 	name = lk_xasprintf("source-%s.ndjson", source);
 	path = lk_path_join(p->rundir, name);
-	if ((fp = fopen(path, "w")) == NULL || fprintf(fp, "%s\n", line) < 0 || fclose(fp) != 0)
+	if ((fp = lk_confine_fopen(path, "w")) == NULL || fprintf(fp, "%s\n", line) < 0 || fclose(fp) != 0)
 		lk_warn("cannot write '%s':", path);
 	free(line);
 	free(name);
@@ -277,7 +279,7 @@ make_rundir(struct lk_sync_plan *p, struct lk_state *st)
 	int i;
 
 	runs = lk_path_join(lk_state_lkdir(st), "runs");
-	if (lk_mkdirs(runs, 1) == -1) {
+	if (lk_confine_mkdirs(runs) == -1) {
 		lk_warn("cannot create '%s':", runs);
 		free(runs);
 		return -1;
@@ -290,8 +292,14 @@ make_rundir(struct lk_sync_plan *p, struct lk_state *st)
 		p->runid = i ? lk_xasprintf("%s-%07ld-%d", tbuf, (long)getpid(), i)
 		    : lk_xasprintf("%s-%07ld", tbuf, (long)getpid());
 		p->rundir = lk_path_join(runs, p->runid);
-		if (mkdir(p->rundir, 0700) == 0)
+		if (mkdir(p->rundir, 0700) == 0) {
+			if (lk_confine_mkdirs(p->rundir) == -1) {
+				lk_warn("cannot create '%s':", p->rundir);
+				free(runs);
+				return -1;
+			}
 			break;
+		}
 		if (errno != EEXIST) {
 			lk_warn("cannot create '%s':", p->rundir);
 			free(runs);
@@ -306,7 +314,7 @@ static void
 save_plan(const struct lk_sync_plan *p)
 {
 	char *path = lk_path_join(p->rundir, "pipeline.sh");
-	FILE *fp = fopen(path, "w");
+	FILE *fp = lk_confine_fopen(path, "w");
 
 	if (fp) {
 		lk_sync_print(p, fp);

@@ -2,7 +2,7 @@
  * inject.c - LD_PRELOAD shim that makes one system call fail, to test that
  * a failed write, fsync or rename leaves the old state intact.
  *
- *   LK_INJECT_OP=write|fsync|rename|close  which call fails
+ *   LK_INJECT_OP=write|fsync|rename|close  which call fails (rename: renameat too)
  *   LK_INJECT_PATH=SUBSTRING               only on files whose path contains it
  *   LK_INJECT_ERRNO=28                      the errno (default EIO; 28 is ENOSPC)
  *
@@ -86,4 +86,29 @@ rename(const char *from, const char *to)
 	if (want("rename", to))
 		return fail();
 	return real(from, to);
+}
+
+/* renameat(2) as lk's atomic writes use it: to is resolved against its folder. */
+int
+renameat(int fromfd, const char *from, int tofd, const char *to)
+{
+	static int (*real)(int, const char *, int, const char *);
+	char link[64], path[4096];
+	ssize_t n;
+
+	if (!real)
+		real = (int (*)(int, const char *, int, const char *))dlsym(RTLD_NEXT, "renameat");
+	if (getenv("LK_INJECT_OP") && strcmp(getenv("LK_INJECT_OP"), "rename") == 0) {
+		snprintf(link, sizeof link, "/proc/self/fd/%d", tofd);
+		n = to[0] == '/' ? -1 : readlink(link, path, sizeof path - 1);
+		if (n >= 0) {
+			path[n] = '\0';
+			snprintf(path + n, sizeof path - (size_t)n, "/%s", to);
+		} else {
+			snprintf(path, sizeof path, "%s", to);
+		}
+		if (want("rename", path))
+			return fail();
+	}
+	return real(fromfd, from, tofd, to);
 }
