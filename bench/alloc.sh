@@ -30,7 +30,7 @@ config() {
 	channel ym ym '["main", "sup", "wh"]' '[{"equal": true}]' '"campaign_id": 1'
 	channel mm mm '["main", "sup", "wh"]' '[{"equal": true}, {"min": 2}]'
 	channel ae ae '["wh"]' '[{"if": ">", "value": 10, "then": 10}, {"if": "<", "value": 3, "then": 0}]'
-	channel site yml '["main"]' '[]' '"filter": "no7", "output": "/dev/null"'
+	channel site yml '["main"]' '[]' '"filter": "no7", "output": "out/site.xml"'
 }
 
 generate() {

@@ -34,19 +34,18 @@ done
 
 say "1. A state directory: demo/state, from examples/state"
 rm -rf "$demo"
-mkdir -p "$demo/out"
 cp -R "$top/examples/state" "$demo/state"
 cp -R "$top/examples/feeds" "$demo/feeds"
 
 trap 'double_stop' EXIT
 trap 'exit 130' INT TERM
 double_start "$demo/double" --seed "$top/tests/double/seed-demo.json" --time-scale 0.01 --quiet
-# The template's channels point at port 8080 and its paths are relative:
-# point them at this double and make the paths absolute.
+# The template's channels point at port 8080 and its feed paths are
+# relative: point them at this double and make the paths absolute.  The
+# site feed stays in the state directory's out/ (lk(7), SECURITY).
 for f in "$demo"/state/channels/*.json "$demo"/state/sources/*.json; do
 	sed -e "s|http://127.0.0.1:8080|$DOUBLE_URL|" \
-	    -e "s|\"url\": \"feeds/|\"url\": \"$demo/feeds/|" \
-	    -e "s|\"output\": \"out/|\"output\": \"$demo/out/|" "$f" >"$f.tmp" && mv "$f.tmp" "$f"
+	    -e "s|\"url\": \"feeds/|\"url\": \"$demo/feeds/|" "$f" >"$f.tmp" && mv "$f.tmp" "$f"
 done
 lk-state -C "$demo/state" init -q
 cd "$demo"
@@ -77,5 +76,5 @@ for run in state/.lk/runs/*; do :; done
 run=${run##*/}
 echo "every stage's input, output and messages:  ls demo/state/.lk/runs/$run"
 echo "the pipeline as a shell script:            lk-sync -C demo/state --print"
-echo "the site feed lk wrote:                    demo/out/site-feed.xml ($(grep -c '<offer ' out/site-feed.xml) offers)"
+echo "the site feed lk wrote:                    demo/state/out/site-feed.xml ($(grep -c '<offer ' state/out/site-feed.xml) offers)"
 echo "from cron, every 2 minutes:                contrib/cron/lk.cron"

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "confine.h"
 #include "err.h"
 #include "exit.h"
+#include "http.h"
 #include "state.h"
 #include "util.h"
 
@@ -254,8 +256,12 @@ static void
 load_global(struct lk_state *st, struct lk_global *g, struct lk_diag *d)
 {
 	static const char *const keys[] = { "push", "max_zero", "source_max_age",
-		"reserve_max_age", "seen_reserve_ttl", "lock_timeout", "runs_keep", "comment", NULL };
+		"reserve_max_age", "seen_reserve_ttl", "lock_timeout", "runs_keep", "output_dirs",
+		"comment", NULL };
 	struct ctx c = { d, "lk.json", NULL };
+	json_t *dirs, *v;
+	const char *why;
+	size_t i;
 
 	g->push = 0;
 	lk_parse_limit("10%", &g->max_zero);
@@ -275,6 +281,20 @@ load_global(struct lk_state *st, struct lk_global *g, struct lk_diag *d)
 	g->seen_reserve_ttl = get_duration(&c, "seen_reserve_ttl", g->seen_reserve_ttl);
 	g->lock_timeout = get_duration(&c, "lock_timeout", g->lock_timeout);
 	g->runs_keep = get_int(&c, "runs_keep", 1, 10000, g->runs_keep);
+	dirs = json_object_get(c.obj, "output_dirs");
+	if (dirs && !json_is_array(dirs))
+		lk_diag_add(d, c.file, "output_dirs", "must be a list of absolute folders");
+	else if (dirs)
+		g->output_dirs = lk_xcalloc(json_array_size(dirs), sizeof *g->output_dirs);
+	json_array_foreach(dirs, i, v) {
+		if (!json_is_string(v)) {
+			lk_diag_add(d, c.file, "output_dirs", "item %zu must be a folder's path", i);
+		} else if ((why = lk_output_dir_bad(lk_state_dir(st), json_string_value(v))) != NULL) {
+			lk_diag_add(d, c.file, "output_dirs", "'%s' %s", json_string_value(v), why);
+		} else {
+			g->output_dirs[g->noutput_dirs++] = lk_xstrdup(json_string_value(v));
+		}
+	}
 	json_decref(c.obj);
 }
 
@@ -736,6 +756,54 @@ check_references(const struct lk_config *cfg, struct lk_diag *d)
 	check_filter_columns(cfg, d);
 }
 
+/*
+ * Credentials never go in clear text off the machine (lk(7), SECURITY):
+ * a marketplace channel always sends its token; a source sends its
+ * credentials, or the password in its url.
+ */
+static void
+check_cleartext(struct lk_diag *d, const char *file, const char *key, const char *url,
+    int sends)
+{
+	char host[256];
+
+	if (url == NULL || !lk_http_cleartext_remote(url, host, sizeof host))
+		return;
+	if (!sends && strchr(url, '@') == NULL)
+		return;
+	lk_diag_add(d, file, key, "would send credentials in clear text to '%s': "
+	    "use https (imaps for e-mail); plain http only to a loopback address "
+	    "(127.0.0.0/8, ::1, localhost)", host);
+}
+
+static void
+check_security(const struct lk_state *st, const struct lk_config *cfg, struct lk_diag *d)
+{
+	struct lk_output where;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < cfg->nsources; i++) {
+		const struct lk_source *s = &cfg->sources[i];
+		int sends = s->cred.env || s->cred.file;
+
+		check_cleartext(d, s->file, "url", s->url, sends);
+		check_cleartext(d, s->file, "imap_url", s->imap_url, sends);
+	}
+	for (i = 0; i < cfg->nchannels; i++) {
+		const struct lk_channel *ch = &cfg->channels[i];
+
+		if (ch->marketplace && !is_file_channel(ch->marketplace))
+			check_cleartext(d, ch->file, "base_url", ch->base_url, 1);
+		if (ch->output == NULL)
+			continue;
+		if (lk_output_where(lk_state_dir(st), ch->output, cfg->global.output_dirs,
+		    cfg->global.noutput_dirs, &where, &why) == -1)
+			lk_diag_add(d, ch->file, "output", "'%s' %s", ch->output, why);
+		lk_output_free(&where);
+	}
+}
+
 /* Defined in catalog.c. */
 void lk_overrides_load(struct lk_state *st, const struct lk_catalog *cat,
     struct lk_override **out, size_t *n, struct lk_diag *d);
@@ -766,6 +834,7 @@ lk_config_load(struct lk_state *st, struct lk_config *cfg, struct lk_diag *d)
 	lk_catalog_load(st, &cfg->catalog, d);
 	lk_overrides_load(st, &cfg->catalog, &cfg->overrides, &cfg->noverrides, d);
 	check_references(cfg, d);
+	check_security(st, cfg, d);
 	return d->n > before ? -1 : 0;
 }
 
@@ -787,6 +856,9 @@ lk_config_free(struct lk_config *cfg)
 	}
 	free(cfg->filters);
 	lk_catalog_free(&cfg->catalog);
+	for (i = 0; i < cfg->global.noutput_dirs; i++)
+		free(cfg->global.output_dirs[i]);
+	free(cfg->global.output_dirs);
 	for (i = 0; i < cfg->noverrides; i++) {
 		free(cfg->overrides[i].sku);
 		free(cfg->overrides[i].channel);

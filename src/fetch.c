@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "atomic.h"
+#include "confine.h"
 #include "err.h"
 #include "exit.h"
 #include "fetch.h"
@@ -194,7 +195,7 @@ fetch_http(const struct lk_fetch_src *src, FILE *out, struct lk_fetch_stat *st,
 		n = lk_xasprintf("%s.body", src->name);
 		body_path = lk_path_join(src->cache_dir, n);
 		free(n);
-		if (lk_mkdirs(src->cache_dir, 0) != 0) {
+		if (lk_confine_mkdirs(src->cache_dir) != 0) {
 			seterr(err, errlen, "cannot create '%s': %s", src->cache_dir, strerror(errno));
 			rc = LK_EX_CANTCREAT;
 			goto out;
@@ -369,6 +370,11 @@ imap_perform(const struct lk_fetch_src *src, const char *url, const char *custom
 
 	lk_http_global_init();
 	lk_http_redact_url(url, where, sizeof where);
+	if (src->password && lk_http_cleartext_remote(url, errbuf, sizeof errbuf)) {
+		snprintf(err, errlen, "%s: refused: the password would go in clear text to '%s' "
+		    "(use imaps; plain imap only to a loopback address)", where, errbuf);
+		return LK_EX_CONFIG;
+	}
 	c = curl_easy_init();
 	if (c == NULL)
 		lk_die(LK_EX_SOFTWARE, "cannot create a libcurl handle");

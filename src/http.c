@@ -8,12 +8,14 @@
  * X-Ratelimit-Retry) wins over the exponential backoff; the total wait
  * never passes retry_max_time_ms.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,6 +100,86 @@ lk_http_redact_url(const char *url, char *buf, size_t len)
 	}
 	buf[n] = '\0';
 	return buf;
+}
+
+int
+lk_http_secret_header(const char *name, size_t len)
+{
+	const char *p = LK_HTTP_SECRET_HEADERS, *e;
+
+	while (*p) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) == len && strncasecmp(p, name, len) == 0)
+			return 1;
+		p = *e ? e + 1 : e;
+	}
+	return 0;
+}
+
+static int
+loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	char h[256];
+	size_t n = strlen(host);
+
+	if (n >= sizeof h)
+		return 0;
+	/* IPv6 literals come bracketed; a trailing dot is the same name. */
+	if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
+		memcpy(h, host + 1, n - 2);
+		h[n - 2] = '\0';
+	} else {
+		memcpy(h, host, n + 1);
+		if (n > 1 && h[n - 1] == '.')
+			h[n - 1] = '\0';
+	}
+	if (strcasecmp(h, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, h, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, h, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+int
+lk_http_cleartext_remote(const char *url, char *host, size_t hostlen)
+{
+	static const char *const tls[] = { "https", "ftps", "imaps", "pop3s", "smtps",
+		"ldaps", "sftp", "scp", "wss", "file", NULL };
+	CURLU *u;
+	char *scheme = NULL, *h = NULL;
+	size_t i;
+	int bad = 0;
+
+	if (url == NULL || strstr(url, "://") == NULL)
+		return 0;       /* a local path */
+	if ((u = curl_url()) == NULL)
+		lk_die(LK_EX_SOFTWARE, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
+		bad = 1;
+		for (i = 0; tls[i]; i++)
+			if (strcasecmp(scheme, tls[i]) == 0)
+				bad = 0;
+		if (bad && loopback(h))
+			bad = 0;
+		if (bad)
+			snprintf(host, hostlen, "%s", h);
+	} else if (strncasecmp(url, "https://", 8) != 0 && strncasecmp(url, "file://", 7) != 0) {
+		/* Unparsable: not provably safe. */
+		bad = 1;
+		snprintf(host, hostlen, "%s", "?");
+	}
+	curl_free(scheme);
+	curl_free(h);
+	curl_url_cleanup(u);
+	return bad;
 }
 
 /* ---- one attempt's state ---- */
@@ -307,10 +389,19 @@ do_transfer(const char *method, const char *url, struct curl_slist *headers,
 	char errbuf[CURL_ERROR_SIZE], where[512], ua[64], tmp[512];
 	struct timespec t0;
 	long waited = 0, backoff;
-	int attempt, result = LK_EX_TEMPFAIL;
+	int attempt, result = LK_EX_TEMPFAIL, secret = 0;
 
 	lk_http_global_init();
 	lk_http_redact_url(url, where, sizeof where);
+	for (h = headers; h; h = h->next)
+		if (strchr(h->data, ':') &&
+		    lk_http_secret_header(h->data, (size_t)(strchr(h->data, ':') - h->data)))
+			secret = 1;
+	if (secret && lk_http_cleartext_remote(url, tmp, sizeof tmp)) {
+		set_error(resp, "%s: refused: credentials would go in clear text to '%s' "
+		    "(use https; plain http only to a loopback address)", where, tmp);
+		return LK_EX_CONFIG;
+	}
 	x->c = curl_easy_init();
 	if (x->c == NULL)
 		lk_die(LK_EX_SOFTWARE, "cannot create a libcurl handle");
@@ -376,7 +467,12 @@ do_transfer(const char *method, const char *url, struct curl_slist *headers,
 		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 		curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)o->max_redirs);
 		curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-		if (x->stream) {
+		if (secret) {
+			/* A redirect must not carry a secret header from https to plain http. */
+			curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+			curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+			    strncasecmp(url, "https:", 6) == 0 ? "https" : "http,https");
+		} else if (x->stream) {
 			curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,ftp,ftps");
 			curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 			if (o->max_size > 0)

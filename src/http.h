@@ -83,6 +83,22 @@ int lk_http_stream(const char *url, struct curl_slist *headers,
     const char *etag, const char *last_modified, struct lk_http_opts *opts,
     lk_http_write_fn write, void *arg, struct lk_http_resp *resp, long long *delivered);
 
+/* Whether a header name is one of LK_HTTP_SECRET_HEADERS (any case). */
+int lk_http_secret_header(const char *name, size_t len);
+
+/*
+ * Whether url would carry credentials in clear text off this machine: a
+ * scheme without TLS (http, ftp, imap, ...) to a host that is not a
+ * loopback address (127.0.0.0/8, ::1, localhost).  When so, returns 1 and
+ * copies the host into host; 0 for https, imaps, a local path or file://.
+ * Every request that carries a secret header is checked again here, so
+ * plain http gets no token even if a caller forgets the config check:
+ * lk_http_request() and lk_http_stream() refuse it with 78, before any
+ * connection, and such a request sent over https follows redirects to
+ * https only.
+ */
+int lk_http_cleartext_remote(const char *url, char *host, size_t hostlen);
+
 /* Copies url into buf without userinfo, query or fragment, for messages. */
 const char *lk_http_redact_url(const char *url, char *buf, size_t len);
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "confine.h"
 #include "ndjson.h"
 #include "push.h"
 #include "util.h"
@@ -75,18 +76,24 @@ finish(struct lk_atomic *a, const char *path, char *err, size_t errlen)
 }
 
 static int
-open_out(struct lk_atomic *a, const char *path, char *err, size_t errlen)
+open_out(struct lk_atomic *a, const struct lk_output *where, const char *path,
+    char *err, size_t errlen)
 {
-	if (lk_atomic_open(a, path) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	int dirfd = lk_confine_dir(where->root, where->rel, 1, 0755);
+
+	if (dirfd == -1 || lk_atomic_open_at(a, dirfd, where->base, path, 0644) == -1) {
+		snprintf(err, errlen, "%s: %s", path, errno == ELOOP || errno == ENOTDIR ?
+		    "a symlink or not a folder on the way (lk never writes through one)" :
+		    strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
 int
-lk_push_file_yml(const struct lk_channel *ch, const struct lk_catalog *cat,
-    const struct lk_push_want *w, size_t n, time_t now, char *err, size_t errlen)
+lk_push_file_yml(const struct lk_channel *ch, const struct lk_output *where,
+    const struct lk_catalog *cat, const struct lk_push_want *w, size_t n, time_t now,
+    char *err, size_t errlen)
 {
 	struct lk_atomic a;
 	char tbuf[21];
@@ -94,7 +101,7 @@ lk_push_file_yml(const struct lk_channel *ch, const struct lk_catalog *cat,
 	int cname = lk_catalog_column(cat, "name"), cprice = lk_catalog_column(cat, "price");
 	size_t i;
 
-	if (open_out(&a, ch->output, err, errlen) == -1)
+	if (open_out(&a, where, ch->output, err, errlen) == -1)
 		return -1;
 	fprintf(a.fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<yml_catalog date=\"%s\">\n<shop>\n",
 	    lk_fmt_time(now, tbuf));
@@ -128,14 +135,14 @@ lk_push_file_yml(const struct lk_channel *ch, const struct lk_catalog *cat,
 }
 
 int
-lk_push_file_ndjson(const struct lk_channel *ch,
+lk_push_file_ndjson(const struct lk_channel *ch, const struct lk_output *where,
     const struct lk_push_want *w, size_t n, time_t now, char *err, size_t errlen)
 {
 	struct lk_atomic a;
 	char tbuf[21];
 	size_t i;
 
-	if (open_out(&a, ch->output, err, errlen) == -1)
+	if (open_out(&a, where, ch->output, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		fputs("{\"type\":\"stock\",\"sku\":", a.fp);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "err.h"
 #include "exit.h"
 #include "ndjson.h"
@@ -150,22 +151,6 @@ emit_pushed(const struct lk_channel *ch, const struct lk_push_item *it, const ch
 	lk_emit_end();
 }
 
-static int
-secret_header(const char *name, size_t len)
-{
-	const char *p = LK_HTTP_SECRET_HEADERS, *e;
-
-	while (*p) {
-		e = strchr(p, ',');
-		if (e == NULL)
-			e = p + strlen(p);
-		if ((size_t)(e - p) == len && strncasecmp(p, name, len) == 0)
-			return 1;
-		p = *e ? e + 1 : e;
-	}
-	return 0;
-}
-
 /* A dry run's "request" record: the headers with secrets redacted. */
 static void
 emit_request(const struct lk_push_ctx *c, const struct lk_push_req *rq)
@@ -185,7 +170,7 @@ emit_request(const struct lk_push_ctx *c, const struct lk_push_req *rq)
 		while (*colon == ' ')
 			colon++;
 		json_object_set_new(hdrs, name,
-		    json_string(secret_header(name, strlen(name)) ? "<redacted>" : colon));
+		    json_string(lk_http_secret_header(name, strlen(name)) ? "<redacted>" : colon));
 		free(name);
 	}
 	if (rq->body)
@@ -407,9 +392,10 @@ static void
 push_file(struct run *r, struct lk_state *st, const struct lk_config *cfg, const struct lk_push_want *w,
     size_t nw)
 {
-	struct lk_channel chv = *r->c.ch;
-	const struct lk_channel *ch = &chv;
-	char err[512], *out = NULL;
+	const struct lk_channel *ch = r->c.ch;
+	struct lk_output where;
+	const char *why;
+	char err[512];
 	size_t i, nchanged = 0;
 	int rc;
 
@@ -425,15 +411,18 @@ push_file(struct run *r, struct lk_state *st, const struct lk_config *cfg, const
 		return;
 	}
 	err[0] = '\0';
-	/* A relative output path is relative to the state directory. */
-	if (ch->output[0] != '/')
-		chv.output = out = lk_path_join(lk_state_dir(st), ch->output);
-	if (strcmp(ch->marketplace, "yml") == 0)
-		rc = lk_push_file_yml(ch, &cfg->catalog, w, nw, lk_now(), err, sizeof err);
-	else
-		rc = lk_push_file_ndjson(ch, w, nw, lk_now(), err, sizeof err);
+	/* lk_config_load() refused any other output; this only splits it. */
+	if (lk_output_where(lk_state_dir(st), ch->output, cfg->global.output_dirs,
+	    cfg->global.noutput_dirs, &where, &why) == -1) {
+		snprintf(err, sizeof err, "%s: output: %s", ch->file, why);
+		rc = -1;
+	} else if (strcmp(ch->marketplace, "yml") == 0) {
+		rc = lk_push_file_yml(ch, &where, &cfg->catalog, w, nw, lk_now(), err, sizeof err);
+	} else {
+		rc = lk_push_file_ndjson(ch, &where, w, nw, lk_now(), err, sizeof err);
+	}
 	r->c.stats->requests++;
-	free(out);
+	lk_output_free(&where);
 	if (rc == -1) {
 		lk_warn("%s: %s", ch->name, err);
 		r->stop = LK_EX_CANTCREAT;
@@ -513,7 +502,7 @@ lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 	}
 
 	dir = pushed_dir(st, o->dry_run);
-	if (!o->dry_run && lk_mkdirs(dir, 0) == -1) {
+	if (!o->dry_run && lk_confine_mkdirs(dir) == -1) {
 		lk_warn("%s:", dir);
 		free(dir);
 		free((char *)r.c.base);
@@ -654,7 +643,7 @@ lk_push_log(struct lk_state *st, const struct lk_channel *ch, const struct lk_pu
 			lk_die(LK_EX_SOFTWARE, "open_memstream:");
 	}
 	len = strlen(line);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	fd = lk_confine_open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (fd == -1 || write(fd, line, len) != (ssize_t)len)
 		rc = -1;
 	fs = getenv("LK_FSYNC");

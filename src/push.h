@@ -152,10 +152,17 @@ int lk_push_common_status(long status, struct lk_push_item **it, size_t n, const
     char *msg, size_t msglen);
 
 /* --- file channels (push-file.c) --- */
-/* Writes the channel's whole output file atomically: every wanted item. 0, or -1 with errno/msg. */
-int lk_push_file_yml(const struct lk_channel *ch, const struct lk_catalog *cat,
-    const struct lk_push_want *w, size_t n, time_t now, char *err, size_t errlen);
-int lk_push_file_ndjson(const struct lk_channel *ch,
+/*
+ * Writes the channel's whole output file atomically, every wanted item,
+ * where lk_output_where() put it (confine.h): its folders are created
+ * (0755) and no symlink below the root is followed; the file is 0644
+ * (less the umask).  0, or -1 with the message in err.
+ */
+struct lk_output;
+int lk_push_file_yml(const struct lk_channel *ch, const struct lk_output *where,
+    const struct lk_catalog *cat, const struct lk_push_want *w, size_t n, time_t now,
+    char *err, size_t errlen);
+int lk_push_file_ndjson(const struct lk_channel *ch, const struct lk_output *where,
     const struct lk_push_want *w, size_t n, time_t now, char *err, size_t errlen);
 
 /* --- one run of lk-push (push-main.c) --- */

@@ -50,6 +50,25 @@ lk_repo_init(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Run data (.lk/) and generated outputs (out/) never enter history, even
+ * in a state directory whose .gitignore predates out/.
+ */
+static int
+never_versioned(const char *path)
+{
+	return strncmp(path, ".lk/", 4) == 0 || strncmp(path, "out/", 4) == 0 ||
+	    strcmp(path, ".lk") == 0 || strcmp(path, "out") == 0;
+}
+
+static int
+skip_unversioned(const char *path, const char *spec, void *arg)
+{
+	(void)spec;
+	(void)arg;
+	return never_versioned(path) ? 1 : 0;
+}
+
 static int
 signature(git_repository *repo, git_signature **sig)
 {
@@ -81,8 +100,10 @@ lk_repo_commit(const char *dir, const char *message, char *oid_out, size_t oidle
 		goto out;
 	}
 	if (git_repository_index(&index, repo) < 0 ||
-	    git_index_add_all(index, &spec, GIT_INDEX_ADD_DEFAULT, NULL, NULL) < 0 ||
-	    git_index_update_all(index, &spec, NULL, NULL) < 0 ||
+	    git_index_add_all(index, &spec, GIT_INDEX_ADD_DEFAULT, skip_unversioned, NULL) < 0 ||
+	    git_index_update_all(index, &spec, skip_unversioned, NULL) < 0 ||
+	    git_index_remove_directory(index, "out", 0) < 0 ||
+	    git_index_remove_directory(index, ".lk", 0) < 0 ||
 	    git_index_write(index) < 0 ||
 	    git_index_write_tree(&tree_id, index) < 0) {
 		fail(err, errlen, "staging");
@@ -174,13 +195,15 @@ lk_repo_files(const char *dir, size_t *n, char *err, size_t errlen)
 	v = lk_xcalloc(count + 1, sizeof *v);
 	cap = count + 1;
 	for (i = 0; i < count; i++)
-		v[(*n)++] = lk_xstrdup(git_index_get_byindex(index, i)->path);
+		if (!never_versioned(git_index_get_byindex(index, i)->path))
+			v[(*n)++] = lk_xstrdup(git_index_get_byindex(index, i)->path);
 	o.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
 	if (git_status_list_new(&list, repo, &o) == 0) {
 		for (i = 0; i < git_status_list_entrycount(list); i++) {
 			const git_status_entry *e = git_status_byindex(list, i);
 
-			if (!(e->status & GIT_STATUS_WT_NEW) || e->index_to_workdir == NULL)
+			if (!(e->status & GIT_STATUS_WT_NEW) || e->index_to_workdir == NULL ||
+			    never_versioned(e->index_to_workdir->new_file.path))
 				continue;
 			if (*n == cap) {
 				cap *= 2;
@@ -198,7 +221,7 @@ out:
 
 /* The example configuration of `lk-state init`: commented, pushing off. */
 static const struct { const char *path, *text; } example[] = {
-	{ ".gitignore", ".lk/\n" },
+	{ ".gitignore", ".lk/\nout/\n" },
 	{ "lk.json",
 	  "{\n"
 	  "  \"comment\": \"push: the master switch; max_zero: lk-push refuses a run that takes more than this many products of a channel to 0\",\n"
@@ -253,7 +276,7 @@ lk_repo_init_example(const char *dir, char *err, size_t errlen)
 			lk_mkdirs(sub, 0);
 			free(sub);
 		}
-		if (lk_atomic_write(path, example[i].text, strlen(example[i].text)) == -1) {
+		if (lk_atomic_write_mode(path, example[i].text, strlen(example[i].text), 0644) == -1) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			free(path);
 			return -1;

@@ -5,8 +5,10 @@
  *
  * Each function returns 0, or -1 with the reason in err.
  * lk_repo_commit() stages every file of the working tree that .gitignore
- * does not exclude (so .lk/ never enters history), and commits it with
- * HEAD as parent; it returns 1 when there was nothing to commit.
+ * does not exclude, never .lk/ (run data) nor out/ (generated outputs)
+ * whatever .gitignore says (a tracked one is dropped from the index), and
+ * commits it with HEAD as parent; it returns 1 when there was nothing to
+ * commit.
  */
 #ifndef LK_REPO_H
 #define LK_REPO_H
@@ -21,7 +23,7 @@ int lk_repo_commit(const char *dir, const char *message, char *oid_out, size_t o
 int lk_repo_log(const char *dir, FILE *out, size_t max, char *err, size_t errlen);
 /*
  * lk_repo_init() plus a commented example configuration (pushing off, a
- * disabled channel) and a .gitignore for .lk/, committed; files that
+ * disabled channel) and a .gitignore for .lk/ and out/, committed; files that
  * exist are never overwritten.
  */
 int lk_repo_init_example(const char *dir, char *err, size_t errlen);

@@ -1,28 +1,82 @@
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "secrets.h"
 #include "util.h"
 
+/*
+ * Refuses a credentials file others could read or change, as ssh refuses
+ * such a private key.  One layout is accepted besides 0600/0400 of ours
+ * or root's: a root-owned file readable by our own primary group and
+ * nobody else (0640 root:lk, read by the service user lk), the Debian
+ * pattern for daemon secrets (/etc/ssl/private and ssl-cert): only root
+ * can change it and membership of that group is the administrator's
+ * explicit grant.  lk(7), SECURITY.
+ */
+static int
+guarded(const char *path, const struct stat *sb, char *err, size_t errlen)
+{
+	mode_t m = sb->st_mode & 07777;
+
+	if (!S_ISREG(sb->st_mode)) {
+		snprintf(err, errlen, "credentials file '%s': not a regular file", path);
+		return 0;
+	}
+	if (sb->st_uid != geteuid() && sb->st_uid != 0) {
+		snprintf(err, errlen, "credentials file '%s': owned by uid %ld, not by this "
+		    "user or root; run: chown %ld '%s' (as root)", path, (long)sb->st_uid,
+		    (long)geteuid(), path);
+		return 0;
+	}
+	if (sb->st_uid == 0 && geteuid() != 0 && (m & 077) == 040 &&
+	    sb->st_gid == getegid())
+		return 1;
+	if (m & 077) {
+		snprintf(err, errlen, "credentials file '%s': mode %04o lets %s read or change "
+		    "it; run: chmod 600 '%s'", path, (unsigned)m,
+		    m & 007 ? "everyone" : "its group", path);
+		return 0;
+	}
+	return 1;
+}
+
 static char *
 read_secret_file(const char *path, const char *key, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "rb");
 	char buf[8192];
-	size_t n;
+	size_t n = 0;
+	ssize_t r;
 	char *out = NULL;
 	json_t *doc, *v;
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fp == NULL) {
+	if (fd < 0) {
 		snprintf(err, errlen, "credentials file '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	n = fread(buf, 1, sizeof buf - 1, fp);
-	fclose(fp);
+	/* Checked on the open file, so a swap after the check changes nothing. */
+	if (fstat(fd, &sb) == -1 || !guarded(path, &sb, err, errlen)) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "credentials file '%s': %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	while (n < sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
 	buf[n] = '\0';
 	if (key == NULL) {
 		out = lk_xstrdup(lk_trim(buf));

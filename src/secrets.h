@@ -3,9 +3,12 @@
  *
  * lk_cred_get() resolves a struct lk_cred (state.h): the environment
  * variable it names, or the file it names (outside the repository): the
- * whole file, trimmed, or, with key, that member of a JSON object.  It
- * returns a new string, or NULL with the reason in err (the reason names
- * the variable or file, never a secret).
+ * whole file, trimmed, or, with key, that member of a JSON object.  A
+ * file that is not ours or root's, or that its group or others can read
+ * (one packaged layout aside: lk(7), SECURITY), is refused, as ssh refuses
+ * such a key, and the reason says the chmod that fixes it.  It returns a
+ * new string, or NULL with the reason in err (the reason names the
+ * variable or file, never a secret).
  *
  * lk_looks_secret() says whether a config value looks like a secret that
  * belongs in the environment instead (a JWT, a long random token, a

@@ -112,7 +112,7 @@ test_expect_success '--strict: a bad record is fatal, nothing written' '
 
 test_expect_success 'orders of a channel without reserving statuses are refused' '
 	mkstate s &&
-	echo "{\"marketplace\":\"yml\",\"output\":\"site.xml\",\"sources\":[\"main\"]}" >s/channels/site.json &&
+	echo "{\"marketplace\":\"yml\",\"output\":\"out/site.xml\",\"sources\":[\"main\"]}" >s/channels/site.json &&
 	echo "{\"type\":\"order\",\"channel\":\"site\",\"id\":\"1\",\"sku\":\"A\",\"qty\":1,\"status\":\"new\"}" >in &&
 	test_expect_code 1 at 0 lk-reserve -C s <in >out 2>err &&
 	test_grep err "channel '"'"'site'"'"' has no reserve_statuses"

@@ -23,16 +23,16 @@ t9_start_double() {
 	trap 'double_stop' EXIT
 }
 
-# mkdemo: ./state, ./feeds, ./out in the current folder, channels pointing
-# at the double (reset to its seed), paths absolute, committed.
+# mkdemo: ./state and ./feeds in the current folder, channels pointing at
+# the double (reset to its seed), feed paths absolute, committed.  The
+# site feed goes to state/out/ (lk(7), SECURITY).
 mkdemo() {
 	double_ctl POST /_double/reset >/dev/null &&
-	cp -R "$TOP/examples/state" state && cp -R "$TOP/examples/feeds" feeds && mkdir -p out &&
+	cp -R "$TOP/examples/state" state && cp -R "$TOP/examples/feeds" feeds &&
 	_here=$(pwd) &&
 	for _f in state/channels/*.json state/sources/*.json; do
 		sed -e "s|http://127.0.0.1:8080|$DOUBLE_URL|" \
-		    -e "s|\"url\": \"feeds/|\"url\": \"$_here/feeds/|" \
-		    -e "s|\"output\": \"out/|\"output\": \"$_here/out/|" "$_f" >"$_f.tmp" &&
+		    -e "s|\"url\": \"feeds/|\"url\": \"$_here/feeds/|" "$_f" >"$_f.tmp" &&
 		mv "$_f.tmp" "$_f" || return 1
 	done &&
 	lk-state -C state init -q

@@ -14,7 +14,7 @@ test_expect_success 'the first sync sends every product to every channel' '
 	test "$(held ym SKU-0001)" = 2 &&
 	test "$(held wb SKU-0009)" = 10 &&
 	test "$(held ym SKU-0005)" = 0 &&
-	test "$(grep -c "<offer " out/site-feed.xml)" = 20 &&
+	test "$(grep -c "<offer " state/out/site-feed.xml)" = 20 &&
 	grep -E "^wb +20 +20 +0 +0 +0$" out.txt &&
 	grep -E "^main +complete +23$" out.txt
 '
@@ -56,7 +56,7 @@ test_expect_success '--dry-run sends nothing and saves no ledger, snapshot or pu
 	test "$(held ozon SKU-0004)" = - &&
 	test ! -e state/.lk/pushed/wb.ndjson && test ! -e state/.lk/snapshots/main.ndjson &&
 	test ! -e state/.lk/reserve.ndjson &&
-	test ! -e out/site-feed.xml &&
+	test ! -e state/out/site-feed.xml &&
 	grep -E "^wb +20 +20 +0 +0 +0$" out.txt
 '
 
