@@ -1679,7 +1679,7 @@ class App:
                 return 200, {"orders": out}
             mo = re.match(r"^/orders/(\w+)/([^/]+)/(cancel|ship)$", sub)
             if mo and method == "POST":
-                return self.ctl_order_status(*mo.groups())
+                return self.ctl_order_status(*mo.groups(), at=(body or {}).get("at"))
             if sub == "/faults":
                 with st.lock:
                     if method == "POST":
@@ -1741,6 +1741,15 @@ class App:
                      "ae": "Cancelled"}
     SHIP_STATUS = {"wb": "complete", "ozon": "delivering", "ym": "DELIVERY", "mm": "SHIPPED", "ae": "Shipped"}
 
+    @staticmethod
+    def _at(b):
+        """The order's time: the test's clock ("at", RFC 3339) or now; (iso, unix)."""
+        at = b.get("at") if isinstance(b, dict) else None
+        if at is None:
+            return now_iso(), int(time.time())
+        t = datetime.datetime.fromisoformat(str(at).replace("Z", "+00:00"))
+        return str(at), int(t.timestamp())
+
     def ctl_create_order(self, b):
         st = self.state
         mp = b.get("mp")
@@ -1770,6 +1779,7 @@ class App:
             if wh is None and m["warehouses"]:
                 wh = next(iter(m["warehouses"]))
             ids = []
+            created, ts = self._at(b)
             n_orders = qty if mp == "wb" else 1
             for _ in range(n_orders):
                 st.next_order += 1
@@ -1785,13 +1795,13 @@ class App:
                 o = {"mp": mp, "id": int(oid) if mp == "wb" else oid, "num": int(oid) if oid.isdigit() else num,
                      "item": item, "qty": 1 if mp == "wb" else qty, "warehouse": wh,
                      "campaign": int(camp) if camp is not None else None,
-                     "status": b.get("status", self.OPEN_STATUS[mp]), "createdAt": now_iso(),
-                     "ts": int(time.time())}
+                     "status": b.get("status", self.OPEN_STATUS[mp]), "createdAt": created,
+                     "ts": ts}
                 st.orders[mp][oid] = o
                 ids.append(o["id"])
         return 200, {"ok": True, "mp": mp, "id": ids[0], "ids": ids, "status": self.OPEN_STATUS[mp]}
 
-    def ctl_order_status(self, mp, oid, action):
+    def ctl_order_status(self, mp, oid, action, at=None):
         st = self.state
         if mp not in MPS:
             return 400, {"error": "mp must be one of %s" % ",".join(MPS)}
@@ -1800,7 +1810,7 @@ class App:
             if o is None:
                 return 404, {"error": "no %s order %s" % (mp, oid)}
             o["status"] = (self.CANCEL_STATUS if action == "cancel" else self.SHIP_STATUS)[mp]
-            o["updatedAt"] = now_iso()
+            o["updatedAt"] = self._at({"at": at})[0]
             if mp == "ym":
                 o["substatus"] = "SHOP_FAILED" if action == "cancel" else "DELIVERY_SERVICE_RECEIVED"
             return 200, {"ok": True, "mp": mp, "id": o["id"], "status": o["status"]}
