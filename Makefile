@@ -46,7 +46,7 @@ SYNC_CMDS = cmd/lk-sync
 CMDS = $(CORE_CMDS) $(PARSE_CMDS) $(ALLOC_CMDS) $(RESERVE_CMDS) \
 	$(NET_CMDS) $(PUSH_CMDS) $(SYNC_CMDS)
 
-CORE_UNIT = tests/unit/u-ndjson tests/unit/u-atomic tests/unit/u-lock tests/unit/u-state
+CORE_UNIT = tests/unit/u-ndjson tests/unit/u-atomic tests/unit/u-lock tests/unit/u-state tests/unit/u-security
 PARSE_UNIT = tests/unit/u-parse
 ALLOC_UNIT = tests/unit/u-alloc
 RESERVE_UNIT = tests/unit/u-reserve

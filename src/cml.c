@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "xml-src.h"
+#include "util.h"
 
 #define MAX_WH 10000            /* warehouses per offer, and declared */
 #define DEPTH 16                /* element names kept below an offer */
@@ -323,7 +324,10 @@ qty_of(struct cml *c, struct text *t, long long *out)
 {
 	if (lk_parse_qty(c->x.p, t->buf, t->len, out) == 0)
 		return 0;
-	lk_parse_bad(c->x.p, t->line, t->col, "quantity '%s' is not a number", lk_trim(t->buf));
+	char ex[LK_EXCERPT_SIZE];
+
+	lk_parse_bad(c->x.p, t->line, t->col, "quantity '%s' is not a number",
+	    lk_excerpt(lk_trim(t->buf), (size_t)-1, ex));
 	return -1;
 }
 

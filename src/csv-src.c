@@ -19,6 +19,7 @@
 #include <csv.h>
 
 #include "parse.h"
+#include "util.h"
 
 #define CHUNK (64 * 1024)
 #define CELL 1024
@@ -141,8 +142,11 @@ header_end(struct csvs *c)
 	c->header_done = 1;
 	for (i = 0; i < NCOLS; i++) {
 		if (c->colname[i] && c->col[i] < 0) {
+			char ex[LK_EXCERPT_SIZE];
+
 			lk_parse_fail(c->p, c->row_line, 0, "no column '%s' in the header (%s); "
-			    "name the %s column with --%s", c->colname[i], c->columns, what[i], what[i]);
+			    "name the %s column with --%s", c->colname[i],
+			    lk_excerpt(c->columns, (size_t)-1, ex), what[i], what[i]);
 			return;
 		}
 	}
@@ -166,7 +170,10 @@ record(struct csvs *c)
 		return;
 	}
 	if (lk_parse_qty(c->p, qty->buf, qty->len, &s.qty) < 0) {
-		lk_parse_bad(c->p, s.line, 0, "quantity '%s' is not a number", qty->buf);
+		char ex[LK_EXCERPT_SIZE];
+
+		lk_parse_bad(c->p, s.line, 0, "quantity '%s' is not a number",
+		    lk_excerpt(qty->buf, qty->len, ex));
 		return;
 	}
 	s.sku = sku->buf;

@@ -243,12 +243,9 @@ lk_mpread_api(struct lk_mpread_ctx *c, const char *method, const char *path, jso
 		goto done;
 	}
 	if (resp.status < 200 || resp.status >= 300) {
-		char snip[160] = "";
-		size_t i, n = 0;
+		char snip[LK_EXCERPT_SIZE];
 
-		for (i = 0; resp.body && resp.body[i] && n < sizeof snip - 1; i++)
-			snip[n++] = resp.body[i] == '\n' || resp.body[i] == '\r' ? ' ' : resp.body[i];
-		snip[n] = '\0';
+		lk_excerpt(resp.body ? resp.body : "", resp.body ? resp.len : 0, snip);
 		lk_mpread_fail(c, resp.status >= 500 ? LK_EX_TEMPFAIL : LK_EX_UNAVAILABLE,
 		    "%s: %s: HTTP %ld: %s", c->ch->name, shown, resp.status, snip);
 		goto done;

@@ -136,7 +136,21 @@ lk_reader_parse(struct lk_reader *r, const char *s, size_t n)
 	}
 	v = json_loadb(s, n, JSON_REJECT_DUPLICATES, &e);
 	if (v == NULL) {
-		lk_reader_bad(r, "%s", e.text);
+		/* jansson quotes the input near the error: keep that short and inert. */
+		char ex[LK_EXCERPT_SIZE];
+		char *near = strstr(e.text, " near '");
+		size_t tl;
+
+		if (near) {
+			near += 7;
+			tl = strlen(near);
+			if (tl > 0 && near[tl - 1] == '\'')
+				tl--;
+			lk_reader_bad(r, "%.*s%s'", (int)(near - e.text), e.text,
+			    lk_excerpt(near, tl, ex));
+		} else {
+			lk_reader_bad(r, "%s", e.text);
+		}
 		return NULL;
 	}
 	if (!json_is_object(v)) {

@@ -268,8 +268,11 @@ lk_parse_stock(struct lk_parse *p, const struct lk_stock *s)
 		return -1;      /* after a strict error nothing more is handed over */
 	if (keyset_add(&p->seen, key_hash(s->sku, s->location))) {
 		if (p->o->duplicates == LK_DUP_ERROR) {
-			lk_parse_bad(p, s->line, 0, "duplicate sku '%s'%s%s", s->sku,
-			    s->location ? " at location " : "", s->location ? s->location : "");
+			char ex[LK_EXCERPT_SIZE], ex2[LK_EXCERPT_SIZE];
+
+			lk_parse_bad(p, s->line, 0, "duplicate sku '%s'%s%s",
+			    lk_excerpt(s->sku, (size_t)-1, ex), s->location ? " at location " : "",
+			    s->location ? lk_excerpt(s->location, (size_t)-1, ex2) : "");
 			return -1;
 		}
 		p->dups++;
@@ -352,8 +355,10 @@ void
 lk_noqty_add(struct lk_parse *p, struct lk_noqty *q, const char *sku,
     unsigned long line, const char *what)
 {
+	char ex[LK_EXCERPT_SIZE];
+
 	if (p->o->strict) {
-		lk_parse_bad(p, line, 0, "offer '%s' has %s", sku, what);
+		lk_parse_bad(p, line, 0, "offer '%s' has %s", lk_excerpt(sku, (size_t)-1, ex), what);
 		return;
 	}
 	if (q->n < LK_NOQTY_SHOWN) {
@@ -367,7 +372,7 @@ int
 lk_noqty_finish(struct lk_parse *p, const struct lk_noqty *q, const char *what,
     const char *hint)
 {
-	char msg[256];
+	char msg[256], ex[LK_EXCERPT_SIZE];
 	unsigned long i;
 
 	if (q->n == 0)
@@ -377,7 +382,7 @@ lk_noqty_finish(struct lk_parse *p, const struct lk_noqty *q, const char *what,
 		    "none of the %lu offers has a quantity (%s); %s", q->offers, what, hint);
 	for (i = 0; i < q->n && i < LK_NOQTY_SHOWN; i++)
 		lk_parse_bad(p, q->first[i].line, 0, "offer '%s' has no quantity (%s)",
-		    q->first[i].sku, what);
+		    lk_excerpt(q->first[i].sku, (size_t)-1, ex), what);
 	if (q->n > LK_NOQTY_SHOWN) {
 		p->nbad += q->n - LK_NOQTY_SHOWN;
 		snprintf(msg, sizeof msg, "%s: %lu more offers without a quantity skipped",

@@ -74,27 +74,13 @@ lk_push_fail_all(struct lk_push_item **it, size_t n, enum lk_pi_state st, const 
 			lk_push_item_fail(it[i], st, code, "%s", msg);
 }
 
-/* A short, single-line excerpt of a response body for messages. */
-static void
-excerpt(const struct lk_http_resp *resp, char *buf, size_t len)
-{
-	size_t i, j = 0;
-
-	buf[0] = '\0';
-	if (resp->body == NULL)
-		return;
-	for (i = 0; resp->body[i] && j + 1 < len && i < 200; i++)
-		buf[j++] = (resp->body[i] == '\n' || resp->body[i] == '\r') ? ' ' : resp->body[i];
-	buf[j] = '\0';
-}
-
 int
 lk_push_common_status(long status, struct lk_push_item **it, size_t n, const struct lk_http_resp *resp,
     char *msg, size_t msglen)
 {
-	char ex[256];
+	char ex[LK_EXCERPT_SIZE];
 
-	excerpt(resp, ex, sizeof ex);
+	lk_excerpt(resp->body ? resp->body : "", resp->body ? resp->len : 0, ex);
 	if (status == 401 || status == 403) {
 		snprintf(msg, msglen, "HTTP %ld: refused: %s", status, ex);
 		lk_push_fail_all(it, n, LK_PI_FAILED, "", msg);

@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "exit.h"
+#include "ndjson.h"
 #include "util.h"
 
 static void *
@@ -309,6 +310,40 @@ lk_trim(char *s)
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
 		s[--n] = '\0';
 	return s;
+}
+
+const char *
+lk_excerpt(const char *s, size_t len, char buf[static LK_EXCERPT_SIZE])
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0, n, lim;
+
+	if (len == (size_t)-1)
+		len = strlen(s);
+	lim = len < LK_EXCERPT_BYTES ? len : LK_EXCERPT_BYTES;
+	while (i < lim) {
+		n = p[i] >= 0x80 ? lk_utf8_len(p + i, len - i) : 1;
+		if (n > 1 && i + n <= lim) {
+			memcpy(buf + o, p + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		if (n > 1)
+			break;      /* a character cut by the limit */
+		if (p[i] < 0x20 || p[i] == 0x7f || p[i] >= 0x80 || p[i] == '\'' ||
+		    p[i] == '"' || p[i] == '\\')
+			o += (size_t)snprintf(buf + o, 5, "\\x%02X", p[i]);
+		else
+			buf[o++] = (char)p[i];
+		i++;
+	}
+	if (i < len) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 char *

@@ -65,6 +65,18 @@ void lk_sleep_ms(long long ms);
 /* Trims blanks (space, tab, CR, LF) at both ends in place; returns the start. */
 char *lk_trim(char *s);
 
+/*
+ * A short, safe quote of outside input for a message: at most
+ * LK_EXCERPT_BYTES bytes of s (len bytes, or up to its NUL when len is
+ * (size_t)-1), control characters, quotes, backslashes and invalid UTF-8
+ * escaped as \xNN, "..." when cut.  A parse error then never echoes a
+ * whole line of a file it should not have read, nor moves the terminal.
+ * Every message that quotes a feed, a response or a file uses it.
+ */
+#define LK_EXCERPT_BYTES 40
+#define LK_EXCERPT_SIZE (LK_EXCERPT_BYTES * 4 + 4)
+const char *lk_excerpt(const char *s, size_t len, char buf[static LK_EXCERPT_SIZE]);
+
 /* Joins a directory and a relative path into a new string. */
 char *lk_path_join(const char *dir, const char *rel);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "xml-src.h"
+#include "util.h"
 
 #define MAX_OUTLETS 10000       /* per offer; more is not a real feed */
 
@@ -294,8 +295,11 @@ sku_of(struct yml *y)
 static void
 emit_text(struct yml *y, struct lk_stock *s, char *text, unsigned long line, unsigned long col)
 {
+	char ex[LK_EXCERPT_SIZE];
+
 	if (lk_parse_qty(y->x.p, text, strlen(text), &s->qty) < 0) {
-		lk_parse_bad(y->x.p, line, col, "quantity '%s' is not a number", lk_trim(text));
+		lk_parse_bad(y->x.p, line, col, "quantity '%s' is not a number",
+		    lk_excerpt(lk_trim(text), (size_t)-1, ex));
 		return;
 	}
 	lk_parse_stock(y->x.p, s);

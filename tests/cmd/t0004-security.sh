@@ -191,4 +191,16 @@ test_expect_success 'fetched bodies are 0600, a file:// copy and a whole lk-sync
 	untrapped
 '
 
+test_expect_success 'a parse error quotes at most 40 bytes of what it read, control characters escaped' '
+	st && printf "root:\$6\$saltsalt\$HASHhashHASHhashHASHhashHASHhashHASHhash:19000:0:99999:7:::\n" >shadow &&
+	chmod 600 shadow &&
+	echo "{\"kind\": \"csv\", \"url\": \"file://$PWD/shadow\"}" >s/sources/main.json &&
+	lk-fetch -C s -o body main && test "$(mode body)" = 600 &&
+	test_expect_code 65 lk-parse-csv body >/dev/null 2>err &&
+	test_grep err "(root:" && ! grep -F "HASHhash:19000" err &&
+	printf "sku,qty\nA,12x\033[31mRED\n" >bad.csv &&
+	lk-parse-csv bad.csv >/dev/null 2>err;
+	test_grep err "12x\\x1B[31mRED" && ! grep -q "$(printf "\033")" err
+'
+
 test_done
