@@ -15,11 +15,12 @@ WARN = -std=c11 -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
 	-Wpointer-arith -Wno-overlength-strings -fno-common
 SAN =
-PKGS = jansson libgit2 libcurl libxml-2.0 zlib libzip
+PKGS = jansson libgit2 libcurl libxml-2.0 zlib libzip gmime-3.0
 PKG_CFLAGS != pkg-config --cflags $(PKGS) 2>/dev/null || true
 PKG_LIBS != pkg-config --libs $(PKGS) 2>/dev/null || true
 CFLAGS = $(OPT) $(WARN) $(SAN) -D_DEFAULT_SOURCE -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
-LDFLAGS = $(SAN)
+# --as-needed: only the commands that use GMime (lk-fetch, lk-sync) load GLib.
+LDFLAGS = $(SAN) -Wl,--as-needed
 LIBS = liblk.a $(PKG_LIBS) -lcsv -lm
 
 # The library: one module per concern (see each header for its contract).
@@ -99,6 +100,7 @@ fuzz: deps
 	@sh tests/fuzz/run.sh $(FUZZ_TIME)
 
 bench: deps
+	@sh tools/deps.sh bench
 	@$(MAKE) all
 	@sh bench/run.sh
 

@@ -1,13 +1,17 @@
 #!/bin/sh
 # Installs the Debian packages that lk's build, tests, benchmark and demo
 # need, when missing.  As root it runs apt-get; otherwise it prints the
-# exact command and fails.
+# exact command and fails.  "deps.sh bench" adds the peers that only
+# make bench compares with.
 set -eu
 
 pkgs="gcc make pkg-config libcurl4-openssl-dev libjansson-dev libxml2-dev
-libcsv-dev libgit2-dev zlib1g-dev libzip-dev mandoc shellcheck clang
+libcsv-dev libgit2-dev zlib1g-dev libzip-dev libgmime-3.0-dev mandoc shellcheck clang
 libclang-rt-14-dev python3 python3-jsonschema python3-lxml curl git
 openssl ca-certificates procps jq libxml2-utils time tzdata"
+if [ "${1:-}" = bench ]; then
+	pkgs="$pkgs xlsx2csv python3-openpyxl"
+fi
 
 missing=
 for p in $pkgs; do

@@ -15,7 +15,7 @@ bin=tests/fuzz/bin
 CC=${FUZZ_CC:-clang}
 mkdir -p "$bin/obj"
 
-pkgs="jansson libgit2 libcurl libxml-2.0 zlib libzip"
+pkgs="jansson libgit2 libcurl libxml-2.0 zlib libzip gmime-3.0"
 # shellcheck disable=SC2086
 cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 -fno-sanitize-recover=all -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Isrc \
