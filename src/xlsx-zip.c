@@ -27,6 +27,7 @@ struct lk_xzip {
 	char entry[256];
 	long long declared, got;
 	char rerr[400];          /* why the last read failed */
+	char generic[200];       /* libxml2's unstructured message (encodings) */
 };
 
 static void
@@ -326,6 +327,28 @@ lk_xzip_scan(struct lk_xzip *z, const char *name,
 	return 0;
 }
 
+/*
+ * Encoding converters report through libxml2's generic channel, without
+ * a position: the first line names the cause of the error that follows
+ * (and nothing reaches stderr).
+ */
+static void
+on_generic(void *ctx, const char *fmt, ...)
+{
+	struct lk_xzip *z = ctx;
+	size_t n;
+	va_list ap;
+
+	if (z == NULL)
+		return;
+	n = strlen(z->generic);
+	if (strchr(z->generic, '\n') != NULL || n + 1 >= sizeof z->generic)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(z->generic + n, sizeof z->generic - n, fmt, ap);
+	va_end(ap);
+}
+
 static void
 on_xml_error(void *ctx, xmlErrorPtr e)
 {
@@ -335,10 +358,13 @@ on_xml_error(void *ctx, xmlErrorPtr e)
 	if (z->rerr[0] || e == NULL || e->level < XML_ERR_ERROR)
 		return;
 	seterr(z->rerr, sizeof z->rerr, "%s:%d: %s", z->entry, e->line,
-	    e->message ? e->message : "malformed XML");
+	    z->generic[0] ? z->generic : e->message ? e->message : "malformed XML");
 	n = strlen(z->rerr);
 	while (n > 0 && (z->rerr[n - 1] == '\n' || z->rerr[n - 1] == ' '))
 		z->rerr[--n] = '\0';
+	for (; n > 0; n--)      /* one line: "...encoding ! Bytes: 0xFF" */
+		if (z->rerr[n - 1] == '\n')
+			z->rerr[n - 1] = ' ';
 }
 
 xmlTextReaderPtr
@@ -355,6 +381,8 @@ lk_xzip_reader(struct lk_xzip *z, const char *name, char *err, size_t errlen)
 		seterr(err, errlen, "%s: cannot start the XML reader", name);
 		return NULL;
 	}
+	z->generic[0] = '\0';
+	xmlSetGenericErrorFunc(z, on_generic);
 	xmlTextReaderSetStructuredErrorHandler(r, on_xml_error, z);
 	return r;
 }
@@ -371,6 +399,7 @@ lk_xzip_reader_free(struct lk_xzip *z, xmlTextReaderPtr r)
 	if (r != NULL)
 		xmlFreeTextReader(r);
 	entry_close(z);
+	xmlSetGenericErrorFunc(NULL, on_generic);      /* silent until the next reader */
 }
 
 int

@@ -970,12 +970,16 @@ merge_cmp(const void *a, const void *b)
 static void
 merge_parse(struct sheetr *s)
 {
-	const char *t = s->mtext.s, *end = t + s->mtext.len, *hit, *gt, *q;
+	const char *t = s->mtext.s, *end, *hit, *gt, *q;
 	struct merge m;
 	size_t cap = 0;
 
+	if (t == NULL)
+		return;         /* no <mergeCells> */
+	end = t + s->mtext.len;
 	for (; t < end && (hit = memmem(t, (size_t)(end - t), "mergeCell", 9)) != NULL; t = hit + 9) {
-		if (!tag_at(s->mtext.s, (size_t)(hit - s->mtext.s)) || (hit[9] != ' ' && hit[9] != '/'))
+		if (!tag_at(s->mtext.s, (size_t)(hit - s->mtext.s)) || hit + 9 >= end ||
+		    (hit[9] != ' ' && hit[9] != '/'))
 			continue;
 		gt = memchr(hit, '>', (size_t)(end - hit));
 		q = memmem(hit, (size_t)((gt ? gt : end) - hit), "ref=\"", 5);
@@ -1488,8 +1492,8 @@ lk_xlsx_parse(struct lk_parse *p, struct lk_input *in)
 		if (!lk_xzip_has(x.z, sheet))
 			lk_parse_fail(p, 0, 0, "sheet '%s': no %s in the archive", sheet_name, sheet);
 		else
-			lk_debug("%s: sheet '%s' (%s), %zu shared strings", p->o->name, sheet_name,
-			    sheet, x.sst.n);
+			lk_debug("%s: sheet '%s' (%s), %zu shared strings in %zu bytes", p->o->name,
+			    sheet_name, sheet, x.sst.n, x.sst.cap + x.sst.ncap * sizeof *x.sst.off);
 	}
 	if (!p->failed) {
 		if (lk_xzip_scan(x.z, sheet, merge_piece, &s, x.err, sizeof x.err) < 0)

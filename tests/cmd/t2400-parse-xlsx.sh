@@ -304,6 +304,23 @@ with zipfile.ZipFile(\"dtd.xlsx\", \"w\", zipfile.ZIP_DEFLATED) as z:
 	test_grep err "dtd.xlsx: xl/workbook.xml: a DOCTYPE, which OOXML never has: refused"
 '
 
+test_expect_success 'a part that is not UTF-8 fails with libxml2'"'"'s reason on one line' '
+	use types.xlsx &&
+	python3 -c "
+import zipfile
+src = zipfile.ZipFile(\"types.xlsx\")
+with zipfile.ZipFile(\"enc.xlsx\", \"w\", zipfile.ZIP_DEFLATED) as z:
+    for n in src.namelist():
+        b = src.read(n)
+        if n == \"xl/sharedStrings.xml\":
+            b = b.replace(b\"<si>\", b\"<si>\\xff\\xfe\", 1)
+        z.writestr(n, b)
+" &&
+	test_expect_code 65 lk-parse-xlsx enc.xlsx >out 2>err &&
+	test "$(wc -l <err)" = 1 &&
+	test_grep err "enc.xlsx: xl/sharedStrings.xml:2: Input is not proper UTF-8"
+'
+
 test_expect_success 'options from sources/NAME.json: kind xlsx, sheet, header_row, locations' '
 	use sklad.xlsx &&
 	make_state st &&
