@@ -547,7 +547,7 @@ load_channel(struct lk_state *st, const char *name, struct lk_channel *ch, struc
 	static const char *const keys[] = { "marketplace", "enabled", "base_url", "warehouse_id",
 		"campaign_id", "business_id", "ym_api", "credentials", "sources", "filter", "rule",
 		"max_zero", "output", "shop_name", "rate", "batch", "timeout", "reserve_statuses",
-		"seen_grace",
+		"seen_grace", "cancel_returns_stock",
 		"ae_product_column", "comment", NULL };
 	static const char *const ym_apis[] = { "v2", "v3", NULL };
 	struct ctx c = { d, NULL, NULL };
@@ -585,6 +585,7 @@ load_channel(struct lk_state *st, const char *name, struct lk_channel *ch, struc
 	ch->batch = get_int(&c, "batch", 1, 100000, 0);
 	ch->timeout = get_duration(&c, "timeout", 0);
 	(void)get_duration(&c, "seen_grace", 0);
+	ch->cancel_returns_stock = get_bool(&c, "cancel_returns_stock", 1);
 	v = json_object_get(c.obj, "reserve_statuses");
 	if (v && !json_is_array(v))
 		lk_diag_add(d, ch->file, "reserve_statuses", "must be a list of order statuses");

@@ -151,8 +151,9 @@ mm_orders(struct lk_mpread_ctx *c)
 	lk_fmt_time(lk_now() - (time_t)c->o->since, from);
 	lk_fmt_time(lk_now(), to);
 	r = lk_mpread_api(c, "POST", "/api/market/v1/orderService/order/search",
-	    json_pack("{s:{},s:{s:s,s:s,s:[sss],s:i}}", "meta", "data", "dateFrom", from, "dateTo", to,
-	    "statuses", "NEW", "CONFIRMED", "PACKED", "count", (int)cnt));
+	    json_pack("{s:{},s:{s:s,s:s,s:[sssss],s:i}}", "meta", "data", "dateFrom", from, "dateTo", to,
+	    "statuses", "NEW", "CONFIRMED", "PACKED", "MERCHANT_CANCELED", "CUSTOMER_CANCELED",
+	    "count", (int)cnt));
 	if (r == NULL)
 		return c->rc;
 	ids = json_incref(lk_mp_jpath(r, "data.shipments"));

@@ -287,7 +287,7 @@ ym_orders(struct lk_mpread_ctx *c)
 {
 	const struct lk_channel *ch = c->ch;
 	json_t *body = json_pack("{s:[sss]}", "statuses", "UNPAID", "PENDING", "PROCESSING");
-	char path[160];
+	char path[160], from[21];
 
 	if (lk_mpread_need(c, ch->business_id, "business_id")) {
 		json_decref(body);
@@ -297,6 +297,18 @@ ym_orders(struct lk_mpread_ctx *c)
 		json_object_set_new(body, "campaignIds", json_pack("[I]", (json_int_t)ch->campaign_id));
 	snprintf(path, sizeof path, "/v1/businesses/%lld/orders?limit=%ld", ch->business_id,
 	    lk_mpread_page(c, 50));
+	if (ym_paged(c, path, json_deep_copy(body), "orders", ym_order_item) != 0) {
+		json_decref(body);
+		return c->rc;
+	}
+	/*
+	 * Then the orders cancelled lately (dates.updateDateFrom, ISO 8601),
+	 * so lk-reserve sees a cancel as one, not as an order gone like a
+	 * shipped one.
+	 */
+	lk_fmt_time(lk_now() - (time_t)c->o->since, from);
+	json_object_set_new(body, "statuses", json_pack("[s]", "CANCELLED"));
+	json_object_set_new(body, "dates", json_pack("{s:s}", "updateDateFrom", from));
 	return ym_paged(c, path, body, "orders", ym_order_item);
 }
 

@@ -103,6 +103,8 @@ load_channels(struct run *r)
 		r->chans[i].ch = &r->cfg.channels[i];
 		r->chans[i].statuses = chan_statuses(&r->cfg.channels[i], &d);
 		r->chans[i].grace = chan_grace(&r->cfg.channels[i], &d);
+		if (!r->cfg.channels[i].cancel_returns_stock)
+			lk_reserve_cancel_keeps(&r->rsv, r->cfg.channels[i].name);
 	}
 	if (lk_diag_print(&d) > 0)
 		exit(LK_EX_CONFIG);

@@ -61,6 +61,7 @@ lk_reserve_free(struct lk_reserve *r)
 	free(r->conflicts);
 	strv_free(r->complete, r->ncomplete);
 	strv_free(r->failed, r->nfailed);
+	strv_free(r->keeps, r->nkeeps);
 	for (size_t i = 0; i < r->nsrcs; i++)
 		free(r->srcs[i].name);
 	free(r->srcs);
@@ -438,15 +439,25 @@ lk_reserve_seen(struct lk_reserve *r, const char *channel, const char *sku,
 		conflict_add(r, d, "above_pushed", 0);
 }
 
-/* Units of the channel's non-cancelled orders for sku placed in the decrease's window. */
+void
+lk_reserve_cancel_keeps(struct lk_reserve *r, const char *channel)
+{
+	strv_add(&r->keeps, &r->nkeeps, channel);
+}
+
+/*
+ * Units of the channel's orders for sku placed in the decrease's window;
+ * a cancelled order counts only where the cancel kept its units off.
+ */
 static long long
 explained(const struct lk_reserve *r, const struct lk_rsv_decrease *d)
 {
+	int keeps = strv_has(r->keeps, r->nkeeps, d->channel);
 	long long sum = 0;
 
 	for (size_t i = 0; i < r->norders; i++) {
 		const struct lk_rsv_order *o = &r->orders[i];
-		if (o->cancelled || o->at <= d->pushed_at || (d->until && o->at > d->until))
+		if ((o->cancelled && !keeps) || o->at <= d->pushed_at || (d->until && o->at > d->until))
 			continue;
 		if (strcmp(o->sku, d->sku) == 0 && strcmp(o->channel, d->channel) == 0)
 			sum += o->qty;

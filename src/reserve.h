@@ -34,8 +34,9 @@
  *
  * A decrease entry is keyed by (channel, sku, pushed_at): the time lk
  * last sent that quantity.  Its unexplained part is pushed - seen minus
- * the non-cancelled orders of that channel and sku placed after
- * pushed_at (and before the next push, "until").  It is held for ttl
+ * the orders of that channel and sku placed after pushed_at (and before
+ * the next push, "until"); cancelled orders count only on a channel
+ * whose cancels keep the units (lk_reserve_cancel_keeps()).  It is held for ttl
  * seconds from when it appeared or grew; then it is expired and kept,
  * at 0, while that push is the latest, so it never comes back.
  *
@@ -111,6 +112,8 @@ struct lk_reserve {
 	size_t ncomplete;
 	char **failed;          /* ... or failed (a later failed wins over complete) */
 	size_t nfailed;
+	char **keeps;           /* channels whose cancels do not give units back */
+	size_t nkeeps;
 	struct lk_rsv_source *srcs;
 	size_t nsrcs;
 	uint64_t *listed;       /* sku hash, source bits pairs: who lists which sku now */
@@ -139,6 +142,8 @@ int lk_reserve_write(const struct lk_reserve *r, FILE *fp, int with_age);
 void lk_reserve_order(struct lk_reserve *r, const char *channel, const char *id,
     const char *sku, long long qty, const char *status, time_t at, time_t changed,
     int reserving, int cancelled);
+/* On channel, a buyer's cancel does not give the units back: cancelled orders explain decreases. */
+void lk_reserve_cancel_keeps(struct lk_reserve *r, const char *channel);
 /* An on-sale source and its lag; call before lk_reserve_load(). */
 void lk_reserve_source_add(struct lk_reserve *r, const char *name, long long lag);
 /* A "source" sentinel: complete or not, and when its snapshot was produced. */

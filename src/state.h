@@ -177,6 +177,7 @@ struct lk_channel {
 	double rate;                /* requests per second (0 = the API's documented rate) */
 	long long batch;            /* items per request (0 = the API's maximum) */
 	long long timeout;          /* seconds per request (0 = default) */
+	int cancel_returns_stock;   /* a buyer's cancel gives the units back to the shown stock (true) */
 	json_t *raw;
 };
 

@@ -185,6 +185,17 @@ test_expect_success 'orders (mm): per-unit items summed; a full search page fail
 	! grep -q "\"complete\"" out2
 '
 
+test_expect_success 'orders (ym, mm): recently cancelled orders are listed with their cancel' '
+	ym=$(ctl POST /_double/orders "{\"mp\":\"ym\",\"item\":\"SKU-0006\",\"qty\":1,\"warehouse\":\"55\",\"campaign\":1111}" | jq -r .id) &&
+	mm=$(ctl POST /_double/orders "{\"mp\":\"mm\",\"item\":\"SKU-0006\",\"qty\":1}" | jq -r .id) &&
+	ctl POST "/_double/orders/ym/$ym/cancel" >/dev/null && ctl POST "/_double/orders/mm/$mm/cancel" >/dev/null &&
+	fetch --orders ym2 >out &&
+	jall "select(.type == \"order\" and .sku == \"SKU-0006\") | .status == \"CANCELLED\"" out &&
+	ctl GET "/_double/log?mp=ym" | jq -s -e "[.[] | .body.dates.updateDateFrom // empty] | length >= 1" &&
+	LK_FETCH_PAGE_SIZE=100 fetch --orders mm >out &&
+	jall "select(.type == \"order\" and .sku == \"SKU-0006\") | .status == \"MERCHANT_CANCELED\"" out
+'
+
 test_expect_success 'orders: a failure mid-listing gives a failed sentinel and 75, never complete' '
 	ctl POST /_double/faults "{\"count\":20,\"status\":500,\"path\":\"/v1/businesses/777/orders\"}" >/dev/null &&
 	test_expect_code 75 fetch --retries 1 --orders ym3 >out 2>err &&

@@ -116,4 +116,23 @@ test_expect_success 'decreases on two channels add up for the sku' '
 	test "$(qty A out)" = 3
 '
 
+test_expect_success 'a cancel explains nothing where the units come back, all where they do not' '
+	mkstate s && pushed s A 10 600 &&
+	{ order 1 A 2 cancel 1200; seen A 8 1800; } | at 1800 lk-reserve -C s >out &&
+	test "$(qty A out)" = 2 && jqe "select(.type == \"reserve\") | .unexplained == 2" out &&
+	mkstate s && pushed s A 10 600 &&
+	echo "{\"marketplace\": \"wb\", \"warehouse_id\": 1, \"credentials\": {\"env\": \"LK_T\"}, \"sources\": [\"main\"], \"cancel_returns_stock\": false}" \
+		>s/channels/wb-msk.json &&
+	{ order 1 A 2 cancel 1200; seen A 8 1800; } | at 1800 lk-reserve -C s >out &&
+	test "$(qty A out)" = 0
+'
+
+test_expect_success 'cancel_returns_stock must be true or false (78)' '
+	mkstate s &&
+	echo "{\"marketplace\": \"wb\", \"warehouse_id\": 1, \"credentials\": {\"env\": \"LK_T\"}, \"sources\": [\"main\"], \"cancel_returns_stock\": \"no\"}" \
+		>s/channels/wb-msk.json &&
+	test_expect_code 78 lk-reserve -C s </dev/null 2>err &&
+	test_grep err "channels/wb-msk.json: cancel_returns_stock"
+'
+
 test_done

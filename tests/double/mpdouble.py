@@ -1418,6 +1418,11 @@ class App:
                 sel = [o for o in sel if o.get("campaign") in b["campaignIds"]]
             if b.get("orderIds"):
                 sel = [o for o in sel if o["num"] in b["orderIds"]]
+            upd = (b.get("dates") or {}).get("updateDateFrom")
+            if upd:
+                # dates.updateDateFrom (ISO 8601): orders updated since then [YM-OAS OrderDatesFilterDTO]
+                since = self._at({"at": upd})[1]
+                sel = [o for o in sel if self._at({"at": o.get("updatedAt", o["createdAt"])})[1] >= since]
             page = sel[off:off + limit]
             out = [self._ym_order(o) for o in page]
         res = {"orders": out}
