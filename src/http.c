@@ -182,6 +182,23 @@ lk_http_cleartext_remote(const char *url, char *host, size_t hostlen)
 	return bad;
 }
 
+/* Whether url carries a password in its userinfo (curl sends it as basic auth). */
+static int
+url_has_password(const char *url)
+{
+	CURLU *u = curl_url();
+	char *pw = NULL;
+	int has;
+
+	if (u == NULL)
+		lk_die(LK_EX_SOFTWARE, "out of memory");
+	has = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) == CURLUE_OK && pw && *pw;
+	curl_free(pw);
+	curl_url_cleanup(u);
+	return has;
+}
+
 /* ---- one attempt's state ---- */
 
 struct xfer {
@@ -397,6 +414,8 @@ do_transfer(const char *method, const char *url, struct curl_slist *headers,
 		if (strchr(h->data, ':') &&
 		    lk_http_secret_header(h->data, (size_t)(strchr(h->data, ':') - h->data)))
 			secret = 1;
+	if (!secret)
+		secret = url_has_password(url);
 	if (secret && lk_http_cleartext_remote(url, tmp, sizeof tmp)) {
 		set_error(resp, "%s: refused: credentials would go in clear text to '%s' "
 		    "(use https; plain http only to a loopback address)", where, tmp);

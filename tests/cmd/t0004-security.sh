@@ -83,6 +83,8 @@ test_expect_success 'a source sending credentials over plain http, ftp or imap i
 	test_expect_code 78 lk-fetch -C s main 2>err && test_grep err "sources/main.json: url" &&
 	echo "{\"kind\": \"yml\", \"url\": \"http://u:pw@$FAR/f.xml\"}" >s/sources/main.json &&
 	test_expect_code 78 lk-fetch -C s main 2>err && test_grep err "sources/main.json: url" &&
+	test_expect_code 78 lk-fetch --url "http://u:pw@$FAR/f.xml" 2>err && test_grep err "clear text" &&
+	! grep -F ":pw@" err &&
 	echo "{\"kind\": \"email\", \"imap_url\": \"imap://$FAR/INBOX\", \"format\": \"csv\", \"user\": \"u\", \"credentials\": {\"env\": \"LK_PW\"}}" >s/sources/main.json &&
 	test_expect_code 78 lk-fetch -C s main 2>err && test_grep err "sources/main.json: imap_url" &&
 	untrapped

@@ -65,6 +65,10 @@ transport(void)
 	    "a secret header over plain http is refused (78) before any connection");
 	ok(strstr(r.error, "clear text") && !strstr(r.error, "sekret"), "the reason, no secret: %s", r.error);
 	lk_http_resp_free(&r);
+	is_int(lk_http_request("GET", "http://u:sekret@192.0.2.1/x", NULL, NULL, 0, &o, &r), LK_EX_CONFIG,
+	    "a password in a plain http url is refused (78) too");
+	ok(!strstr(r.error, "sekret"), "the reason, no secret: %s", r.error);
+	lk_http_resp_free(&r);
 	curl_slist_free_all(h);
 }
 
