@@ -1,7 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,27 +17,6 @@ want_fsync(void)
 	const char *e = getenv("LK_FSYNC");
 
 	return !(e && strcmp(e, "0") == 0);
-}
-
-int
-lk_fsync_dir_of(const char *path)
-{
-	char *copy = lk_xstrdup(path);
-	int fd, rc = 0, saved;
-
-	if (!want_fsync()) {
-		free(copy);
-		return 0;
-	}
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) == -1)
-		rc = -1;
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	free(copy);
-	errno = saved;
-	return rc;
 }
 
 /*

@@ -42,7 +42,4 @@ void lk_atomic_abort(struct lk_atomic *a);
 int lk_atomic_write(const char *path, const void *data, size_t len);
 int lk_atomic_write_mode(const char *path, const void *data, size_t len, mode_t mode);
 
-/* fsyncs the folder that holds path (after a rename or unlink). */
-int lk_fsync_dir_of(const char *path);
-
 #endif
