@@ -140,7 +140,7 @@ relay(const char *path)
 {
 	char buf[8192];
 	size_t n, total = 0;
-	FILE *fp = fopen(path, "r");
+	FILE *fp = lk_confine_fopen(path, "r");
 
 	if (fp == NULL)
 		return;
@@ -169,7 +169,7 @@ concat(const struct lk_sync_plan *p, const struct lk_sync_stage *s)
 	}
 	for (j = 0; j < s->ninputs; j++) {
 		in = lk_path_join(p->rundir, s->inputs[j]);
-		if ((i = fopen(in, "r")) != NULL) {
+		if ((i = lk_confine_fopen(in, "r")) != NULL) {
 			while ((n = fread(buf, 1, sizeof buf, i)) > 0)
 				if (fwrite(buf, 1, n, o) != n)
 					break;
