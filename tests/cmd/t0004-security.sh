@@ -12,6 +12,7 @@
 . "$(dirname "$0")/t1-fetch-lib.sh"
 
 start_server trap "$PY" "$TOP/tests/lib/trap.py" --log "$TRASH/trap.log" || exit 1
+# shellcheck disable=SC2154 # trap_PORT: set by start_server
 http_proxy=http://127.0.0.1:$trap_PORT
 https_proxy=$http_proxy
 HTTPS_PROXY=$http_proxy
