@@ -241,3 +241,9 @@ lk_atomic_write_mode(const char *path, const void *data, size_t len, mode_t mode
 	}
 	return lk_atomic_commit(&a);
 }
+
+int
+lk_fsync_fd(int fd)
+{
+	return want_fsync() ? fsync(fd) : 0;
+}

@@ -42,4 +42,7 @@ void lk_atomic_abort(struct lk_atomic *a);
 int lk_atomic_write(const char *path, const void *data, size_t len);
 int lk_atomic_write_mode(const char *path, const void *data, size_t len, mode_t mode);
 
+/* fsync(2) of fd (an appended journal, its folder), unless LK_FSYNC=0; 0, or -1 with errno. */
+int lk_fsync_fd(int fd);
+
 #endif

@@ -1,15 +1,19 @@
 /*
  * push-state.c - the last-pushed (and permanently failed) items of a
- * channel: STATE/.lk/pushed/CHANNEL.ndjson and CHANNEL.failed.ndjson.
+ * channel: STATE/.lk/pushed/CHANNEL.ndjson and CHANNEL.failed.ndjson,
+ * each with its journal (push.h says how they work together).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic.h"
+#include "confine.h"
 #include "err.h"
 #include "ndjson.h"
 #include "push.h"
@@ -28,13 +32,13 @@ hash(const char *s)
 }
 
 static void
-index_put(size_t *idx, size_t cap, const struct lk_pushstate_entry *v, size_t i)
+index_put(uint32_t *idx, size_t cap, const struct lk_pushstate_entry *v, size_t i)
 {
 	size_t h = hash(v[i].sku) & (cap - 1);
 
 	while (idx[h] != 0)
 		h = (h + 1) & (cap - 1);
-	idx[h] = i + 1;
+	idx[h] = (uint32_t)(i + 1);
 }
 
 static void
@@ -66,12 +70,43 @@ lk_pushstate_find(const struct lk_pushstate *ps, const char *sku)
 	return NULL;
 }
 
-void
-lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, time_t at, const char *code)
+/* One line of either file; deleted lines carry "deleted":true instead of qty. */
+static void
+write_line(FILE *fp, const struct lk_pushstate *ps, const char *sku, long long qty,
+    const char *code, time_t at, int deleted)
+{
+	char tbuf[21];
+
+	fputs("{\"type\":", fp);
+	lk_json_write_string(fp, ps->type, strlen(ps->type));
+	fputs(",\"channel\":", fp);
+	lk_json_write_string(fp, ps->channel, strlen(ps->channel));
+	fputs(",\"sku\":", fp);
+	lk_json_write_string(fp, sku, strlen(sku));
+	if (deleted)
+		fputs(",\"deleted\":true", fp);
+	else
+		fprintf(fp, ",\"qty\":%lld", qty);
+	if (code) {
+		fputs(",\"code\":", fp);
+		lk_json_write_string(fp, code, strlen(code));
+	}
+	fprintf(fp, ",\"at\":\"%s\"}\n", lk_fmt_time(at, tbuf));
+}
+
+static void
+pending_open(struct lk_pushstate *ps)
+{
+	if (ps->pending == NULL && (ps->pending = open_memstream(&ps->pbuf, &ps->plen)) == NULL)
+		lk_die(70, "open_memstream:");
+}
+
+/* Sets the entry in memory only. */
+static void
+put(struct lk_pushstate *ps, const char *sku, long long qty, time_t at, const char *code)
 {
 	struct lk_pushstate_entry *e = lk_pushstate_find(ps, sku);
 
-	ps->dirty = 1;
 	if (e == NULL) {
 		if (ps->n == ps->cap) {
 			ps->cap = ps->cap ? ps->cap * 2 : 64;
@@ -80,6 +115,7 @@ lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, time_t
 		e = &ps->v[ps->n++];
 		memset(e, 0, sizeof *e);
 		e->sku = lk_xstrdup(sku);
+		ps->live++;
 		if (ps->n * 2 > ps->index_cap)
 			reindex(ps, ps->index_cap ? ps->index_cap * 2 : 128);
 		else
@@ -87,14 +123,12 @@ lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, time_t
 	}
 	e->qty = qty;
 	e->at = at;
-	free(e->line);
-	e->line = NULL;
 	free(e->code);
 	e->code = code ? lk_xstrdup(code) : NULL;
 }
 
-void
-lk_pushstate_del(struct lk_pushstate *ps, const char *sku)
+static void
+drop(struct lk_pushstate *ps, const char *sku)
 {
 	struct lk_pushstate_entry *e = lk_pushstate_find(ps, sku);
 
@@ -103,118 +137,284 @@ lk_pushstate_del(struct lk_pushstate *ps, const char *sku)
 	/* A tombstone: the slot stays (so probing works), saving skips it. */
 	free(e->sku);
 	free(e->code);
-	free(e->line);
 	e->sku = NULL;
 	e->code = NULL;
-	e->line = NULL;
-	ps->dirty = 1;
+	ps->live--;
+}
+
+void
+lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, time_t at, const char *code)
+{
+	put(ps, sku, qty, at, code);
+	pending_open(ps);
+	write_line(ps->pending, ps, sku, qty, code, at, 0);
+}
+
+void
+lk_pushstate_del(struct lk_pushstate *ps, const char *sku)
+{
+	if (lk_pushstate_find(ps, sku) == NULL)
+		return;
+	drop(ps, sku);
+	pending_open(ps);
+	write_line(ps->pending, ps, sku, 0, NULL, lk_now(), 1);
+}
+
+char *
+lk_pushstate_journal(const char *path)
+{
+	size_t l = strlen(path);
+
+	if (l > 7 && strcmp(path + l - 7, ".ndjson") == 0)
+		l -= 7;
+	return lk_xasprintf("%.*s.journal.ndjson", (int)l, path);
+}
+
+/*
+ * Reads one file, calling fn for each record.  In the journal, a last
+ * line without its newline is what a kill cut short: it is dropped
+ * without a word.
+ */
+static int
+read_file(const char *path, int journal, long long *size,
+    void (*fn)(void *arg, const char *path, unsigned long lineno, json_t *rec), void *arg)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0;
+	FILE *fp;
+
+	*size = 0;
+	if ((fp = lk_confine_fopen(path, "r")) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((len = getline(&line, &cap, fp)) > 0) {
+		json_t *rec;
+
+		lineno++;
+		*size += len;
+		if (line[len - 1] != '\n' && journal)
+			break;
+		rec = json_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES, NULL);
+		fn(arg, path, lineno, rec);
+		json_decref(rec);
+	}
+	free(line);
+	if (ferror(fp)) {
+		int e = errno;
+
+		fclose(fp);
+		errno = e;
+		return -1;
+	}
+	fclose(fp);
+	return 0;
+}
+
+static void
+load_rec(void *arg, const char *path, unsigned long lineno, json_t *rec)
+{
+	struct lk_pushstate *ps = arg;
+	const char *sku = rec ? lk_rec_str(rec, "sku") : NULL, *at;
+	long long qty;
+	time_t t = 0;
+
+	if (sku && json_is_true(json_object_get(rec, "deleted"))) {
+		drop(ps, sku);
+	} else if (sku == NULL || lk_rec_qty(rec, "qty", &qty) == -1) {
+		lk_warn("%s:%lu: no sku or qty; the item will be sent again", path, lineno);
+	} else {
+		if ((at = lk_rec_str(rec, "at")) != NULL)
+			lk_parse_time(at, &t);
+		put(ps, sku, qty, t, lk_rec_str(rec, "code"));
+	}
 }
 
 int
 lk_pushstate_load(struct lk_pushstate *ps, const char *path, const char *channel, const char *type)
 {
-	struct lk_reader r;
-	json_t *rec;
-	FILE *fp;
-
 	memset(ps, 0, sizeof *ps);
 	ps->channel = lk_xstrdup(channel);
 	ps->path = lk_xstrdup(path);
+	ps->jpath = lk_pushstate_journal(path);
 	ps->type = type;
+	ps->jfd = -1;
 	reindex(ps, 128);
-	fp = fopen(path, "r");
-	if (fp == NULL)
-		return errno == ENOENT ? 0 : -1;
-	fclose(fp);
-	if (lk_reader_open(&r, path, LK_MAX_LINE_DEFAULT, 0) == -1)
+	if (read_file(ps->path, 0, &ps->base_size, load_rec, ps) == -1 ||
+	    read_file(ps->jpath, 1, &ps->journal_size, load_rec, ps) == -1)
 		return -1;
-	while ((rec = lk_reader_next(&r)) != NULL) {
-		const char *sku = lk_rec_str(rec, "sku");
-		const char *at = lk_rec_str(rec, "at");
-		long long qty;
-		time_t t = 0;
-
-		if (sku == NULL || lk_rec_qty(rec, "qty", &qty) == -1) {
-			lk_warn("%s:%lu: no sku or qty; the item will be sent again", path, r.line);
-		} else {
-			if (at)
-				lk_parse_time(at, &t);
-			lk_pushstate_set(ps, sku, qty, t, lk_rec_str(rec, "code"));
-		}
-		json_decref(rec);
-	}
-	lk_reader_close(&r);
-	ps->dirty = 0;
 	return 0;
 }
 
-/*
- * Each entry's line is formatted once and kept: saving after every batch
- * then costs a copy of the file, not a re-encoding of every item.
- */
 static void
-format_line(const struct lk_pushstate *ps, struct lk_pushstate_entry *en)
+read_rec(void *arg, const char *path, unsigned long lineno, json_t *rec)
 {
-	char tbuf[21];
-	FILE *fp = open_memstream(&en->line, &en->linelen);
+	const char *sku = rec ? lk_rec_str(rec, "sku") : NULL;
 
-	if (fp == NULL)
-		lk_die(70, "open_memstream:");
-	fputs("{\"type\":", fp);
-	lk_json_write_string(fp, ps->type, strlen(ps->type));
-	fputs(",\"channel\":", fp);
-	lk_json_write_string(fp, ps->channel, strlen(ps->channel));
-	fputs(",\"sku\":", fp);
-	lk_json_write_string(fp, en->sku, strlen(en->sku));
-	fprintf(fp, ",\"qty\":%lld", en->qty);
-	if (en->code) {
-		fputs(",\"code\":", fp);
-		lk_json_write_string(fp, en->code, strlen(en->code));
+	if (sku == NULL)
+		lk_warn("%s:%lu: not a state line", path, lineno);
+	else if (json_is_true(json_object_get(rec, "deleted")))
+		json_object_del(arg, sku);
+	else
+		json_object_set(arg, sku, rec);
+}
+
+int
+lk_pushstate_read(const char *path, json_t *obj)
+{
+	char *jpath = lk_pushstate_journal(path);
+	long long size;
+	int rc = read_file(path, 0, &size, read_rec, obj) == -1 ||
+	    read_file(jpath, 1, &size, read_rec, obj) == -1 ? -1 : 0;
+
+	free(jpath);
+	return rc;
+}
+
+/* fsyncs the folder of path (after a file there was created or removed). */
+static int
+fsync_dir(const char *path)
+{
+	const char *base;
+	int fd = lk_confine_parent(path, 0, &base), rc;
+
+	if (fd == -1)
+		return -1;
+	rc = lk_fsync_fd(fd);
+	close(fd);
+	return rc;
+}
+
+/* Removes path (confined); a missing file is fine. */
+static int
+remove_file(const char *path)
+{
+	const char *base;
+	int fd = lk_confine_parent(path, 0, &base), rc;
+
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	rc = unlinkat(fd, base, 0) == -1 && errno != ENOENT ? -1 : 0;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Opens the journal for appending; a line a kill cut short at its end is
+ * cut off first, so that the next line starts on a line of its own.
+ */
+static int
+journal_open(struct lk_pushstate *ps)
+{
+	struct stat sb;
+	char c;
+	int fd = lk_confine_open(ps->jpath, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	off_t end;
+
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1)
+		goto fail;
+	for (end = sb.st_size; end > 0; end--) {
+		if (pread(fd, &c, 1, end - 1) != 1)
+			goto fail;
+		if (c == '\n')
+			break;
 	}
-	fprintf(fp, ",\"at\":\"%s\"}\n", lk_fmt_time(en->at, tbuf));
-	if (fclose(fp) == EOF)
-		lk_die(70, "open_memstream:");
+	if (end != sb.st_size && ftruncate(fd, end) == -1)
+		goto fail;
+	ps->journal_size = end;
+	if (sb.st_size == 0 && fsync_dir(ps->jpath) == -1)
+		goto fail;
+	ps->jfd = fd;
+	return 0;
+fail:
+	{
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return -1;
 }
 
 int
 lk_pushstate_save(struct lk_pushstate *ps)
 {
+	size_t off = 0;
+	ssize_t w;
+
+	if (ps->pending == NULL)
+		return 0;
+	if (fflush(ps->pending) == EOF)
+		lk_die(70, "open_memstream:");
+	if (ps->plen == 0)
+		return 0;
+	if (ps->jfd == -1 && journal_open(ps) == -1)
+		return -1;
+	while (off < ps->plen) {
+		if ((w = write(ps->jfd, ps->pbuf + off, ps->plen - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (lk_fsync_fd(ps->jfd) == -1)
+		return -1;
+	ps->journal_size += (long long)ps->plen;
+	fclose(ps->pending);
+	free(ps->pbuf);
+	ps->pending = NULL;
+	ps->pbuf = NULL;
+	ps->plen = 0;
+	return 0;
+}
+
+int
+lk_pushstate_compact(struct lk_pushstate *ps, int force)
+{
 	struct lk_atomic a;
-	size_t i, live = 0;
+	long long size;
+	size_t i;
 	int e;
 
-	if (!ps->dirty)
+	if (lk_pushstate_save(ps) == -1)
+		return -1;
+	if (ps->journal_size == 0 || (!force && ps->journal_size * 2 < ps->base_size))
 		return 0;
-	for (i = 0; i < ps->n; i++)
-		if (ps->v[i].sku)
-			live++;
-	if (live == 0) {
-		if (unlink(ps->path) == -1 && errno != ENOENT)
+	if (ps->live == 0) {
+		if (remove_file(ps->path) == -1)
 			return -1;
-		ps->dirty = 0;
-		return 0;
-	}
-	if (lk_atomic_open(&a, ps->path) == -1)
-		return -1;
-	for (i = 0; i < ps->n; i++) {
-		struct lk_pushstate_entry *en = &ps->v[i];
+		ps->base_size = 0;
+	} else {
+		if (lk_atomic_open(&a, ps->path) == -1)
+			return -1;
+		for (i = 0; i < ps->n; i++) {
+			const struct lk_pushstate_entry *en = &ps->v[i];
 
-		if (en->sku == NULL)
-			continue;
-		if (en->line == NULL)
-			format_line(ps, en);
-		fwrite(en->line, 1, en->linelen, a.fp);
+			if (en->sku)
+				write_line(a.fp, ps, en->sku, en->qty, en->code, en->at, 0);
+		}
+		size = (long long)ftello(a.fp);
+		if (ferror(a.fp)) {
+			e = errno ? errno : EIO;
+			lk_atomic_abort(&a);
+			errno = e;
+			return -1;
+		}
+		if (lk_atomic_commit(&a) == -1)
+			return -1;
+		ps->base_size = size;
 	}
-	if (ferror(a.fp)) {
-		e = errno ? errno : EIO;
-		lk_atomic_abort(&a);
-		errno = e;
-		return -1;
+	if (ps->jfd != -1) {
+		close(ps->jfd);
+		ps->jfd = -1;
 	}
-	if (lk_atomic_commit(&a) == -1)
+	if (remove_file(ps->jpath) == -1)
 		return -1;
-	ps->dirty = 0;
-	return 0;
+	ps->journal_size = 0;
+	return fsync_dir(ps->path);
 }
 
 void
@@ -225,11 +425,17 @@ lk_pushstate_free(struct lk_pushstate *ps)
 	for (i = 0; i < ps->n; i++) {
 		free(ps->v[i].sku);
 		free(ps->v[i].code);
-		free(ps->v[i].line);
 	}
+	if (ps->pending)
+		fclose(ps->pending);
+	free(ps->pbuf);
+	if (ps->jfd != -1)
+		close(ps->jfd);
 	free(ps->v);
 	free(ps->index);
 	free(ps->channel);
 	free(ps->path);
+	free(ps->jpath);
 	memset(ps, 0, sizeof *ps);
+	ps->jfd = -1;
 }

@@ -581,6 +581,15 @@ lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 			emit_pushed(ch, it, "failed");
 		}
 	}
+	/* the journal is folded into the base once it has grown to half its size */
+	if (!o->dry_run && !r.state_err &&
+	    (lk_pushstate_compact(&r.pushed, 0) == -1 || lk_pushstate_compact(&r.failed, 0) == -1)) {
+		lk_warn("%s: cannot compact the pushed state:", ch->name);
+		if (!r.stop) {
+			r.stop = LK_EX_CANTCREAT;
+			snprintf(r.stop_msg, sizeof r.stop_msg, "cannot save %s", r.pushed.path);
+		}
+	}
 	if (r.stop) {
 		lk_warn("%s: stopped: %s", ch->name, r.stop_msg);
 		stats->code = r.stop;

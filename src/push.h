@@ -9,7 +9,8 @@
  * item, quantity too big) are remembered in CHANNEL.failed.ndjson,
  *   {"type":"push_failed","channel":C,"sku":S,"qty":N,"code":X,"at":T}
  * and not sent again until their quantity changes or --full is given.
- * Both are rewritten atomically (atomic.h) after every confirmed batch.
+ * Each has a journal the confirmed batches are appended to, compacted
+ * into it now and then (below).
  *
  * lk_push_channel() pushes one channel: the zero guard, the batches, the
  * pacing, the retries, the state; it writes "pushed" (and in a dry run
@@ -20,6 +21,8 @@
 #define LK_PUSH_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 #include <curl/curl.h>
 
@@ -28,36 +31,66 @@
 #include "pace.h"
 #include "state.h"
 
-/* --- last-pushed state (push-state.c) --- */
+/*
+ * --- last-pushed state (push-state.c) ---
+ *
+ * A state is two files: the compacted base PATH (CHANNEL.ndjson), one
+ * line per item, and its journal (CHANNEL.journal.ndjson beside it),
+ * lines in the same format appended after every confirmed batch, the
+ * last line of an item winning; in the journal of the failed state an
+ * item whose failure is over has a line with "deleted":true.  Saving a
+ * batch appends only its lines and fsyncs them, so a run's I/O grows
+ * with what changed; a kill loses at most the batch in flight, and a
+ * line it cut short is dropped by the next load.  Compacting rewrites
+ * the base atomically from memory and then removes the journal; a crash
+ * in between leaves a journal whose replay changes nothing.
+ */
 struct lk_pushstate_entry {
-	char *sku;
+	char *sku;              /* NULL: deleted (a tombstone keeps the slot) */
 	long long qty;
 	time_t at;
-	char *code;             /* failed file only */
-	char *line;             /* the entry's line, cached for saving; NULL = to format */
-	size_t linelen;
+	char *code;             /* failed state only */
 };
 struct lk_pushstate {
 	char *channel;
-	char *path;
+	char *path;             /* the base */
+	char *jpath;            /* its journal */
 	const char *type;       /* "pushed" or "push_failed" */
 	struct lk_pushstate_entry *v;
 	size_t n, cap;
-	size_t *index;          /* open addressing: entry number + 1, 0 = free */
+	size_t live;            /* entries with a sku */
+	uint32_t *index;        /* open addressing: entry number + 1, 0 = free */
 	size_t index_cap;
-	int dirty;
+	FILE *pending;          /* lines not saved yet (a memory stream) */
+	char *pbuf;
+	size_t plen;
+	int jfd;                /* the journal, open for appending, or -1 */
+	long long base_size, journal_size;
 };
 /*
- * Loads PATH (a missing file is an empty state).  Lines that do not parse
- * are reported and skipped: those items are sent again, which is safe.
- * Returns 0, or -1 with errno (a read error).
+ * Loads PATH and its journal (missing files are an empty state).  Lines
+ * that do not parse are reported and skipped: those items are sent
+ * again, which is safe.  Returns 0, or -1 with errno (a read error).
  */
 int lk_pushstate_load(struct lk_pushstate *ps, const char *path, const char *channel, const char *type);
 struct lk_pushstate_entry *lk_pushstate_find(const struct lk_pushstate *ps, const char *sku);
 void lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, time_t at, const char *code);
 void lk_pushstate_del(struct lk_pushstate *ps, const char *sku);
-/* Writes the whole file atomically when dirty (an empty state removes it); 0, or -1 with errno. */
+/* Appends the changes since the last save to the journal and fsyncs it; 0, or -1 with errno. */
 int lk_pushstate_save(struct lk_pushstate *ps);
+/*
+ * Rewrites the base from memory and removes the journal, when force is
+ * set or the journal has grown to half the base (so the rewrites cost
+ * at most about three times what was appended); 0, or -1 with errno.
+ */
+int lk_pushstate_compact(struct lk_pushstate *ps, int force);
+/* The journal's path for a base path ("wb.ndjson" -> "wb.journal.ndjson"). */
+char *lk_pushstate_journal(const char *path);
+/*
+ * For readers of the state (lk-reserve): PATH and its journal into obj,
+ * sku -> the item's last line as a record.  0, or -1 with errno.
+ */
+int lk_pushstate_read(const char *path, json_t *obj);
 void lk_pushstate_free(struct lk_pushstate *ps);
 
 /* --- one channel's run --- */

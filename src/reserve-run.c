@@ -16,6 +16,7 @@
 #include "exit.h"
 #include "lock.h"
 #include "ndjson.h"
+#include "push.h"
 #include "reserve.h"
 #include "state.h"
 #include "util.h"
@@ -120,32 +121,21 @@ chan_find(struct run *r, const char *name)
 	return NULL;
 }
 
-/* STATE/.lk/pushed/CHANNEL.ndjson: what lk-push last sent; a missing file is nothing known. */
+/*
+ * STATE/.lk/pushed/CHANNEL.ndjson and its journal (push.h): what lk-push
+ * last sent; a missing file is nothing known.
+ */
 static json_t *
 chan_pushed(struct run *r, struct chan *c)
 {
-	struct lk_reader rd;
 	char *path;
-	json_t *rec;
 
 	if (c->pushed)
 		return c->pushed;
 	c->pushed = json_object();
 	path = lk_xasprintf("%s/pushed/%s.ndjson", lk_state_lkdir(r->st), c->ch->name);
-	if (lk_reader_open(&rd, path, 0, 0) < 0) {
-		if (errno != ENOENT)
-			lk_warn("cannot open '%s':", path);
-		free(path);
-		return c->pushed;
-	}
-	while ((rec = lk_reader_next(&rd)) != NULL) {
-		const char *sku = lk_rec_str(rec, "sku");
-		if (sku)
-			json_object_set(c->pushed, sku, rec);
-		json_decref(rec);
-	}
-	r->nbad += rd.nbad;
-	lk_reader_close(&rd);
+	if (lk_pushstate_read(path, c->pushed) == -1)
+		lk_warn("cannot read '%s':", path);
 	free(path);
 	return c->pushed;
 }

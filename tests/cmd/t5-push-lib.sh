@@ -128,3 +128,10 @@ throttled() {
 jqe() {
 	jq -s -e "[.[] | $1] | length > 0 and all" "$2" >/dev/null
 }
+
+# state DIR CHANNEL: what .lk/pushed/CHANNEL.ndjson and its journal say
+# together (the journal's last line per sku wins), one record a line.
+state() {
+	cat "$1/.lk/pushed/$2.ndjson" "$1/.lk/pushed/$2.journal.ndjson" 2>/dev/null |
+		jq -c -s 'reduce .[] as $r ({}; .[$r.sku] = $r) | .[] | select(.deleted != true)'
+}

@@ -14,9 +14,9 @@ mkseed 3000 "$TRASH/seed.json"
 double_start "$TRASH/double" --seed "$TRASH/seed.json" --time-scale 0.01 || exit 1
 trap double_stop EXIT
 
-# lines FILE: its line count, 0 when missing.
-lines() {
-	if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi
+# items DIR CHANNEL: the items in the pushed state, its journal included.
+items() {
+	state "$1" "$2" | wc -l | tr -d ' '
 }
 
 test_expect_success 'Yandex Market: killed during the second of 3 batches, the rerun converges' '
@@ -27,10 +27,11 @@ test_expect_success 'Yandex Market: killed during the second of 3 batches, the r
 	allocs ym 1 3000 "i % 13" >in &&
 	{ lk-push -C s in >out 2>err & } &&
 	pid=$! &&
-	n=0 && while [ "$(lines s/.lk/pushed/ym.ndjson)" -lt 1000 ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done &&
+	n=0 && while [ "$(items s ym)" -lt 1000 ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done &&
 	sleep 0.2 &&
 	kill -9 $pid && { wait $pid; test $? = 137; } &&
-	test "$(lines s/.lk/pushed/ym.ndjson)" = 1000 &&
+	test "$(items s ym)" = 1000 &&
+	test ! -f s/.lk/pushed/ym.ndjson &&
 	double_ctl POST /_double/config "{\"ym_delay\":0}" >/dev/null &&
 	sleep 0.7 &&
 	double_ctl DELETE /_double/log >/dev/null &&
@@ -38,7 +39,8 @@ test_expect_success 'Yandex Market: killed during the second of 3 batches, the r
 	test "$(writes ym)" = 2 &&
 	double_ctl GET "/_double/log?mp=ym" | jq -s -e "[.[].body.skus[0].sku] == [\"SKU-01001\", \"SKU-02001\"]" &&
 	stock ym 55 >got && want ym in >exp && test_cmp exp got &&
-	test "$(lines s/.lk/pushed/ym.ndjson)" = 3000 &&
+	test "$(items s ym)" = 3000 &&
+	test "$(wc -l <s/.lk/pushed/ym.ndjson)" = 3000 && test ! -f s/.lk/pushed/ym.journal.ndjson &&
 	grep "unchanged 1000" err2
 '
 
@@ -53,13 +55,31 @@ test_expect_success 'Wildberries: killed while the double hangs the request, the
 	pid=$! &&
 	n=0 && until double_ctl GET /_double/faults | jq -e "length == 0" >/dev/null || [ $n -gt 100 ]; do sleep 0.05; n=$((n + 1)); done &&
 	kill -9 $pid && { wait $pid; test $? = 137; } &&
-	test "$(lines s/.lk/pushed/wb.ndjson)" = 2000 &&
-	jqe ".qty == 5" s/.lk/pushed/wb.ndjson &&
+	test "$(items s wb)" = 2000 &&
+	state s wb >wb.state && jqe ".qty == 5" wb.state &&
 	double_ctl DELETE /_double/log >/dev/null &&
 	lk-push -C s in >out2 2>err2 &&
 	stock wb 507 >got && want wb in >exp && test_cmp exp got &&
-	test "$(lines s/.lk/pushed/wb.ndjson)" = 3000 &&
+	test "$(items s wb)" = 3000 &&
 	lk-push -C s in >out3 2>err3 && grep "unchanged 3000" err3
+'
+
+test_expect_success 'a small change is appended to the journal; the base is rewritten only once the journal is half its size' '
+	double_ctl POST /_double/reset >/dev/null &&
+	mkstate s 3000 &&
+	allocs wb 1 3000 "i % 9 + 1" >in &&
+	lk-push -C s in >out 2>err &&
+	test ! -f s/.lk/pushed/wb.journal.ndjson && cp s/.lk/pushed/wb.ndjson base.before &&
+	allocs wb 1 3000 "i % 9 + (i <= 10 ? 2 : 1)" >in4 &&
+	lk-push -C s in4 >out4 2>err4 && grep "sent 10," err4 &&
+	test_cmp base.before s/.lk/pushed/wb.ndjson &&
+	test "$(wc -l <s/.lk/pushed/wb.journal.ndjson)" = 10 &&
+	state s wb | jq -r "\"\(.sku) \(.qty)\"" | sort >got && want wb in4 >exp && test_cmp exp got &&
+	allocs wb 1 3000 "i % 9 + (i <= 1600 ? 3 : 1)" >in5 &&
+	lk-push -C s in5 >out5 2>err5 && grep "sent 1600," err5 &&
+	test ! -f s/.lk/pushed/wb.journal.ndjson &&
+	test "$(wc -l <s/.lk/pushed/wb.ndjson)" = 3000 &&
+	state s wb | jq -r "\"\(.sku) \(.qty)\"" | sort >got && want wb in5 >exp && test_cmp exp got
 '
 
 test_done

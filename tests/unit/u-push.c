@@ -3,12 +3,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "push.h"
 #include "tap.h"
 #include "util.h"
 
 static struct lk_channel ch;
+
+/* A file's size, -1 when missing. */
+static long long
+fsize(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
 static struct lk_push_stats stats;
 
 static struct lk_push_ctx
@@ -207,7 +217,8 @@ main(void)
 		char dir[] = "/tmp/u-push.XXXXXX", *path;
 		struct lk_pushstate ps;
 		FILE *fp;
-		char line[512];
+		char line[512], *jpath, *fpath;
+		long long base;
 		int i;
 
 		ok(mkdtemp(dir) != NULL, "temp dir");
@@ -222,6 +233,11 @@ main(void)
 		lk_pushstate_set(&ps, "SKU-5", 55, 1700000000, NULL);
 		lk_pushstate_del(&ps, "SKU-7");
 		is_int(lk_pushstate_save(&ps), 0, "saves");
+		jpath = lk_pushstate_journal(path);
+		is_str(jpath + strlen(dir), "/wb.journal.ndjson", "the journal's name");
+		ok(access(path, F_OK) == -1 && fsize(jpath) > 0, "a save appends to the journal only");
+		is_int(lk_pushstate_compact(&ps, 0), 0, "compacts");
+		ok(access(jpath, F_OK) == -1 && fsize(path) > 0, "compacting folds the journal into the base");
 		lk_pushstate_free(&ps);
 		fp = fopen(path, "r");
 		ok(fp && fgets(line, sizeof line, fp), "reads back");
@@ -230,10 +246,63 @@ main(void)
 		if (fp)
 			fclose(fp);
 		is_int(lk_pushstate_load(&ps, path, "wb", "pushed"), 0, "loads");
-		is_int((long long)ps.n, 999, "999 items (one deleted)");
+		is_int((long long)ps.live, 999, "999 items (one deleted)");
 		ok(lk_pushstate_find(&ps, "SKU-5") && lk_pushstate_find(&ps, "SKU-5")->qty == 55, "the update kept");
 		ok(lk_pushstate_find(&ps, "SKU-7") == NULL, "the deleted one is gone");
 		ok(lk_pushstate_find(&ps, "SKU-999") && lk_pushstate_find(&ps, "SKU-999")->qty == 999, "the last one");
+
+		/* a small change is appended, and not compacted into a big base */
+		base = fsize(path);
+		lk_pushstate_set(&ps, "SKU-1", 11, 1700000000, NULL);
+		is_int(lk_pushstate_compact(&ps, 0), 0, "a small journal is left as it is");
+		ok(fsize(path) == base && fsize(jpath) > 0 && fsize(jpath) < 200, "only the changed line was written");
+		lk_pushstate_free(&ps);
+		/* a kill in the middle of an append: the cut line is dropped, the next append starts afresh */
+		fp = fopen(jpath, "a");
+		ok(fp && fputs("{\"type\":\"pushed\",\"channel\":\"wb\",\"sku\":\"SKU-2\",\"qty\":2", fp) >= 0,
+		    "a line cut short");
+		if (fp)
+			fclose(fp);
+		is_int(lk_pushstate_load(&ps, path, "wb", "pushed"), 0, "loads the base and the journal");
+		ok(lk_pushstate_find(&ps, "SKU-1")->qty == 11, "the journal's line wins");
+		ok(lk_pushstate_find(&ps, "SKU-2")->qty == 2, "the cut line is ignored");
+		lk_pushstate_set(&ps, "SKU-3", 33, 1700000000, NULL);
+		is_int(lk_pushstate_save(&ps), 0, "appends after a cut line");
+		lk_pushstate_free(&ps);
+		is_int(lk_pushstate_load(&ps, path, "wb", "pushed"), 0, "loads again");
+		ok(lk_pushstate_find(&ps, "SKU-3")->qty == 33 && lk_pushstate_find(&ps, "SKU-1")->qty == 11,
+		    "both journal lines are read");
+		lk_pushstate_free(&ps);
+		{
+			json_t *o = json_object();
+
+			is_int(lk_pushstate_read(path, o), 0, "lk-reserve's reader");
+			is_int((long long)json_object_size(o), 999, "sees every item");
+			is_int(json_integer_value(json_object_get(json_object_get(o, "SKU-3"), "qty")), 33,
+			    "with the journal's quantity");
+			json_decref(o);
+		}
+		/* the failed state: a failure that is over is a deleted line */
+		fpath = lk_xasprintf("%s/wb.failed.ndjson", dir);
+		is_int(lk_pushstate_load(&ps, fpath, "wb", "push_failed"), 0, "an empty failed state");
+		lk_pushstate_set(&ps, "A", 1, 1700000000, "NotFound");
+		lk_pushstate_set(&ps, "B", 2, 1700000000, "NotFound");
+		is_int(lk_pushstate_compact(&ps, 0), 0, "compacted");
+		lk_pushstate_del(&ps, "A");
+		is_int(lk_pushstate_save(&ps), 0, "the deletion saved");
+		lk_pushstate_free(&ps);
+		lk_pushstate_load(&ps, fpath, "wb", "push_failed");
+		ok(lk_pushstate_find(&ps, "A") == NULL && lk_pushstate_find(&ps, "B") &&
+		    strcmp(lk_pushstate_find(&ps, "B")->code, "NotFound") == 0, "the deletion replayed");
+		lk_pushstate_del(&ps, "B");
+		is_int(lk_pushstate_compact(&ps, 1), 0, "compacted to nothing");
+		ok(access(fpath, F_OK) == -1, "an empty state has no file");
+		lk_pushstate_free(&ps);
+		free(fpath);
+		fpath = lk_pushstate_journal(path);
+		unlink(fpath);
+		free(fpath);
+		free(jpath);
 		lk_pushstate_free(&ps);
 		unlink(path);
 		free(path);
