@@ -29,15 +29,23 @@
 static volatile sig_atomic_t got_signal;
 static volatile sig_atomic_t timed_out;
 static volatile pid_t child_pid;
+/* the listings running at the same time */
+static volatile pid_t list_pid[LK_SYNC_LISTINGS_MAX];
 
 static void
 on_signal(int sig)
 {
+	size_t i;
+
 	got_signal = sig;
 	if (child_pid > 0)
 		kill(child_pid, SIGTERM);
+	for (i = 0; i < LK_SYNC_LISTINGS_MAX; i++)
+		if (list_pid[i] > 0)
+			kill(list_pid[i], SIGTERM);
 }
 
+/* A single stage is stopped here; running listings are checked by run_listings(). */
 static void
 on_alarm(int sig)
 {
@@ -80,18 +88,18 @@ open_or_null(const char *path, int flags)
 	return open(path ? path : "/dev/null", flags | O_CLOEXEC | (path ? O_NOFOLLOW : 0), 0600);
 }
 
-/* Runs argv with the given files; returns the exit code (128+N for signal N). */
-static int
-spawn(const struct lk_sync_plan *p, char **argv, const char *in, const char *out, const char *err)
+/* Starts argv with the given files; returns its pid, or -1. */
+static pid_t
+start_child(char **argv, const char *in, const char *out, const char *err)
 {
-	int status, fd;
 	pid_t pid;
+	int fd;
 
 	fflush(NULL);
 	pid = fork();
 	if (pid == -1) {
 		lk_warn("cannot fork:");
-		return LK_EX_SOFTWARE;
+		return -1;
 	}
 	if (pid == 0) {
 		set_handlers(0);
@@ -114,6 +122,29 @@ spawn(const struct lk_sync_plan *p, char **argv, const char *in, const char *out
 		dprintf(2, "lk-sync: cannot run '%s': %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	return pid;
+}
+
+/* A wait status as an exit code (128+N for signal N). */
+static int
+status_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return LK_EX_SOFTWARE;
+}
+
+/* Runs argv with the given files; returns the exit code (128+N for signal N). */
+static int
+spawn(const struct lk_sync_plan *p, char **argv, const char *in, const char *out, const char *err)
+{
+	int status;
+	pid_t pid = start_child(argv, in, out, err);
+
+	if (pid == -1)
+		return LK_EX_SOFTWARE;
 	child_pid = pid;
 	timed_out = 0;
 	if (p->o.stage_timeout > 0)
@@ -127,11 +158,7 @@ spawn(const struct lk_sync_plan *p, char **argv, const char *in, const char *out
 	}
 	alarm(0);
 	child_pid = 0;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return LK_EX_SOFTWARE;
+	return status_code(status);
 }
 
 /* Copies the file at path to stderr (at most 64 KiB). */
@@ -362,13 +389,69 @@ stage_of(const struct lk_sync_plan *p, enum lk_sync_kind kind)
 	return NULL;
 }
 
+/* A stage's command line and files, with the run folder's names made full paths. */
+struct call {
+	char **argv, *in, *out, *err;
+	size_t argc;
+	double t0;
+	int timed_out;
+};
+
+static void
+call_prepare(const struct lk_sync_plan *p, const struct lk_sync_stage *s, struct call *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	c->argc = s->argc;
+	c->argv = lk_xcalloc(s->argc + 1, sizeof *c->argv);
+	for (i = 0; i < s->argc; i++) {
+		if (i > 0 && ((s->out && strcmp(s->argv[i], s->out) == 0) ||
+		    (s->in && strcmp(s->argv[i], s->in) == 0)))
+			c->argv[i] = lk_path_join(p->rundir, s->argv[i]);
+		else
+			c->argv[i] = lk_xstrdup(s->argv[i]);
+	}
+	/* fetches name their output with -o (written whole or not at all) */
+	if (s->in)
+		c->in = lk_path_join(p->rundir, s->in);
+	if (s->out && s->kind != LK_SYNC_FETCH && s->kind != LK_SYNC_ORDERS && s->kind != LK_SYNC_STOCKS)
+		c->out = lk_path_join(p->rundir, s->out);
+	c->err = lk_path_join(p->rundir, s->err);
+	c->t0 = mono();
+}
+
+/* Records how the stage ended, relays its messages, frees the call. */
+static void
+call_finish(struct lk_sync_plan *p, struct lk_sync_stage *s, struct call *c, int code)
+{
+	size_t i;
+
+	s->code = code;
+	if (c->timed_out) {
+		lk_warn("%s: stopped after %llds (--stage-timeout)", s->label, p->o.stage_timeout);
+		s->code = LK_EX_TEMPFAIL;
+	}
+	s->secs = mono() - c->t0;
+	if (s->kind == LK_SYNC_FETCH && s->code != 0)
+		write_sentinel(p, s->source, s->code);
+	if (!p->o.quiet || s->code != 0)
+		relay(c->err);
+	for (i = 0; i < c->argc; i++)
+		free(c->argv[i]);
+	free(c->argv);
+	free(c->in);
+	free(c->out);
+	free(c->err);
+}
+
 static void
 run_stage(struct lk_sync_plan *p, struct lk_sync_stage *s)
 {
-	char **argv, *in = NULL, *out = NULL, *err = NULL;
 	const struct lk_sync_stage *dep;
+	struct call c;
 	double t0 = mono();
-	size_t i;
+	int code;
 
 	s->ran = 0;
 	s->code = -1;
@@ -408,36 +491,114 @@ run_stage(struct lk_sync_plan *p, struct lk_sync_stage *s)
 		s->secs = mono() - t0;
 		return;
 	}
-	argv = lk_xcalloc(s->argc + 1, sizeof *argv);
-	for (i = 0; i < s->argc; i++) {
-		if (i > 0 && ((s->out && strcmp(s->argv[i], s->out) == 0) ||
-		    (s->in && strcmp(s->argv[i], s->in) == 0)))
-			argv[i] = lk_path_join(p->rundir, s->argv[i]);
-		else
-			argv[i] = lk_xstrdup(s->argv[i]);
+	call_prepare(p, s, &c);
+	code = spawn(p, c.argv, c.in, c.out, c.err);
+	c.timed_out = timed_out;
+	call_finish(p, s, &c, code);
+}
+
+/*
+ * Runs the listings v[from..to) (orders and stocks of the marketplace
+ * channels): those of different accounts at the same time, at most
+ * LK_SYNC_LISTINGS_MAX at once, those of one account in their order, so
+ * each account's requests stay within its own rate budget.  Each may
+ * take stage_timeout.
+ */
+static void
+run_listings(struct lk_sync_plan *p, size_t from, size_t to)
+{
+	struct slot {
+		size_t stage;           /* running v[stage]; to when free */
+		struct call c;
+	} slot[LK_SYNC_LISTINGS_MAX];
+	char *done = lk_xcalloc(to - from, 1);
+	size_t i, k, running = 0;
+	int status;
+	pid_t pid;
+
+	for (k = 0; k < LK_SYNC_LISTINGS_MAX; k++)
+		slot[k].stage = to;
+	for (;;) {
+		/* each free slot takes the first waiting stage of an account none runs */
+		for (k = 0; k < LK_SYNC_LISTINGS_MAX && !got_signal; k++) {
+			if (slot[k].stage != to)
+				continue;
+			for (i = from; i < to; i++) {
+				size_t j, busy = 0;
+
+				if (done[i - from])
+					continue;
+				for (j = from; j < i && !busy; j++)
+					busy = !done[j - from] && strcmp(p->v[j].group, p->v[i].group) == 0;
+				for (j = 0; j < LK_SYNC_LISTINGS_MAX && !busy; j++)
+					busy = slot[j].stage != to && strcmp(p->v[slot[j].stage].group, p->v[i].group) == 0;
+				if (!busy)
+					break;
+			}
+			if (i == to)
+				break;
+			done[i - from] = 1;
+			p->v[i].ran = 1;
+			call_prepare(p, &p->v[i], &slot[k].c);
+			if ((pid = start_child(slot[k].c.argv, slot[k].c.in, slot[k].c.out, slot[k].c.err)) == -1) {
+				call_finish(p, &p->v[i], &slot[k].c, LK_EX_SOFTWARE);
+				k--;
+				continue;
+			}
+			list_pid[k] = pid;
+			slot[k].stage = i;
+			running++;
+		}
+		if (running == 0)
+			break;
+		if (p->o.stage_timeout > 0) {
+			double now = mono(), first = 0;
+
+			for (k = 0; k < LK_SYNC_LISTINGS_MAX; k++) {
+				double left;
+
+				if (slot[k].stage == to || slot[k].c.timed_out)
+					continue;
+				left = slot[k].c.t0 + (double)p->o.stage_timeout - now;
+				if (left <= 0) {
+					slot[k].c.timed_out = 1;
+					kill(list_pid[k], SIGTERM);
+				} else if (first == 0 || left < first) {
+					first = left;
+				}
+			}
+			alarm(first > 0 ? (unsigned)first + 1 : 0);
+		}
+		pid = waitpid(-1, &status, 0);
+		if (pid == -1) {
+			if (errno == EINTR)
+				continue;
+			lk_warn("waitpid:");
+			break;
+		}
+		for (k = 0; k < LK_SYNC_LISTINGS_MAX; k++)
+			if (slot[k].stage != to && list_pid[k] == pid)
+				break;
+		if (k == LK_SYNC_LISTINGS_MAX)
+			continue;
+		list_pid[k] = 0;
+		call_finish(p, &p->v[slot[k].stage], &slot[k].c, status_code(status));
+		slot[k].stage = to;
+		running--;
 	}
-	/* fetches name their output with -o (written whole or not at all) */
-	if (s->in)
-		in = lk_path_join(p->rundir, s->in);
-	if (s->out && s->kind != LK_SYNC_FETCH && s->kind != LK_SYNC_ORDERS && s->kind != LK_SYNC_STOCKS)
-		out = lk_path_join(p->rundir, s->out);
-	err = lk_path_join(p->rundir, s->err);
-	s->code = spawn(p, argv, in, out, err);
-	if (timed_out) {
-		lk_warn("%s: stopped after %llds (--stage-timeout)", s->label, p->o.stage_timeout);
-		s->code = LK_EX_TEMPFAIL;
-	}
-	s->secs = mono() - t0;
-	if (s->kind == LK_SYNC_FETCH && s->code != 0)
-		write_sentinel(p, s->source, s->code);
-	if (!p->o.quiet || s->code != 0)
-		relay(err);
-	for (i = 0; i < s->argc; i++)
-		free(argv[i]);
-	free(argv);
-	free(in);
-	free(out);
-	free(err);
+	alarm(0);
+	timed_out = 0;
+	/* stages an interruption kept from starting */
+	for (i = from; i < to; i++)
+		if (!done[i - from])
+			p->v[i].ran = 0;
+	free(done);
+}
+
+static int
+is_listing(const struct lk_sync_stage *s)
+{
+	return s->kind == LK_SYNC_ORDERS || s->kind == LK_SYNC_STOCKS;
 }
 
 int
@@ -445,7 +606,7 @@ lk_sync_run(struct lk_sync_plan *p, struct lk_state *st)
 {
 	double t0 = mono();
 	int lockfd, code = LK_EX_OK, c;
-	size_t i;
+	size_t i, end;
 
 	lockfd = lk_lock_state(p->state_dir, p->lock_timeout * 1000);
 	if (lockfd < 0) {
@@ -464,10 +625,16 @@ lk_sync_run(struct lk_sync_plan *p, struct lk_state *st)
 	}
 	save_plan(p);
 	set_handlers(1);
-	for (i = 0; i < p->n && !got_signal; i++) {
+	for (i = 0, end = 0; i < p->n && (!got_signal || i < end); i++) {
 		struct lk_sync_stage *s = &p->v[i];
 
-		run_stage(p, s);
+		if (is_listing(s) && i >= end) {
+			for (end = i; end < p->n && is_listing(&p->v[end]); end++)
+				;
+			run_listings(p, i, end);
+		}
+		if (!is_listing(s))
+			run_stage(p, s);
 		if (s->kind == LK_SYNC_PUSH && s->ran)
 			p->pushed = 1;
 		if (p->o.progress && s->kind != LK_SYNC_CONCAT) {

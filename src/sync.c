@@ -197,6 +197,12 @@ lk_sync_plan(struct lk_sync_plan *p, struct lk_state *st, const struct lk_config
 			add_arg(s, k == 0 ? "--orders" : "--stocks");
 			add_arg(s, ch->name);
 			s->err = lk_xasprintf("%s-%s.err", what, ch->name);
+			/* one account's rate budget is shared by its channels */
+			s->group = lk_xasprintf("%s|%s|%s|%s|%s|%s", ch->marketplace,
+			    ch->cred.env ? ch->cred.env : "",
+			    ch->cred.file ? ch->cred.file : "", ch->cred.key ? ch->cred.key : "",
+			    ch->cred.client_id ? ch->cred.client_id : "",
+			    ch->cred.client_id_env ? ch->cred.client_id_env : "");
 		}
 	}
 	cat = add_stage(p, LK_SYNC_CONCAT, lk_xstrdup("join"));
@@ -251,6 +257,7 @@ lk_sync_free(struct lk_sync_plan *p)
 			free(s->inputs[j]);
 		free(s->inputs);
 		free(s->label); free(s->source); free(s->in); free(s->out); free(s->err);
+		free(s->group);
 	}
 	free(p->v);
 	free(p->state_dir);

@@ -7,6 +7,8 @@
  *                              lk-parse-KIND --source S source-S.body > source-S.ndjson
  *   for each marketplace channel: lk-fetch -o orders-C.ndjson --orders C
  *                              lk-fetch -o stocks-C.ndjson --stocks C
+ *     (the listings of different accounts run at the same time, at most
+ *     LK_SYNC_LISTINGS_MAX at once; those of one account one after the other)
  *   cat source-*.ndjson orders-*.ndjson stocks-*.ndjson > reserve.in
  *   lk-reserve < reserve.in > reserve.out
  *   lk-alloc   < reserve.out > alloc.out
@@ -37,6 +39,8 @@
 
 #include "state.h"
 
+#define LK_SYNC_LISTINGS_MAX 4
+
 enum lk_sync_kind {
 	LK_SYNC_FETCH,          /* a source's bytes into source-S.body */
 	LK_SYNC_PARSE,          /* the body into source-S.ndjson */
@@ -57,6 +61,7 @@ struct lk_sync_stage {
 	char *in;               /* file name in the run folder, or NULL */
 	char *out;              /* file name in the run folder, or NULL */
 	char *err;              /* the stage's stderr file name */
+	char *group;            /* ORDERS, STOCKS: the account (listings of one account run one at a time) */
 	char **inputs;          /* CONCAT: the files joined */
 	size_t ninputs;
 	/* results */
