@@ -3,7 +3,7 @@
  *
  * Most of the input is stock records, millions of them, and jansson
  * builds a tree per line.  So a line that is a flat object of plain
- * strings and integers is parsed in place (lk_alloc_flat_parse); every
+ * strings and integers is parsed in place (lk_flat_parse); every
  * other line, and every line the fast path is not sure of, goes to
  * jansson, which accepts it or reports it with its line.  Both paths end
  * in the same calls, so the output cannot depend on the path:
@@ -16,150 +16,40 @@
 #include "err.h"
 #include "exit.h"
 
+/*
+ * A well-formed stock record, or with pass a record of a type lk-alloc
+ * does not read, through the fast path; 0 when it is not one.
+ */
 static int
-ws(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* A string without escapes from just after its opening quote; end at the quote. */
-static const char *
-plain_string(const char *p, const char *end)
-{
-	while (p < end) {
-		unsigned char c = (unsigned char)*p;
-		size_t n;
-
-		if (c == '"')
-			return p;
-		if (c == '\\' || c < 0x20)
-			return NULL;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if ((n = lk_utf8_len((const unsigned char *)p, (size_t)(end - p))) == 0)
-			return NULL;
-		p += n;
-	}
-	return NULL;
-}
-
-int
-lk_alloc_flat_parse(const char *s, size_t len, struct lk_flat *f, int maxf)
-{
-	const char *p = s, *end = s + len, *q;
-	int n = 0, i;
-
-	while (p < end && ws(*p))
-		p++;
-	if (p == end || *p++ != '{')
-		return -1;
-	while (p < end && ws(*p))
-		p++;
-	if (p < end && *p == '}') {
-		p++;
-		goto done;
-	}
-	for (;;) {
-		if (n == maxf || p == end || *p++ != '"' || (q = plain_string(p, end)) == NULL)
-			return -1;
-		f[n].k = p;
-		f[n].klen = (size_t)(q - p);
-		for (p = q + 1; p < end && ws(*p); p++)
-			;
-		if (p == end || *p++ != ':')
-			return -1;
-		while (p < end && ws(*p))
-			p++;
-		if (p < end && *p == '"') {
-			if ((q = plain_string(++p, end)) == NULL)
-				return -1;
-			f[n].str = 1;
-			f[n].v = p;
-			f[n].vlen = (size_t)(q - p);
-			p = q + 1;
-		} else {
-			/* A plain integer >= 0 of at most 18 digits: it fits. */
-			for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
-				;
-			if (q == p || q - p > 18 || (*p == '0' && q - p > 1) ||
-			    (q < end && (*q == '.' || *q == 'e' || *q == 'E')))
-				return -1;
-			f[n].str = 0;
-			f[n].v = p;
-			f[n].vlen = (size_t)(q - p);
-			p = q;
-		}
-		for (i = 0; i < n; i++)   /* duplicates: jansson reports them */
-			if (f[i].klen == f[n].klen && memcmp(f[i].k, f[n].k, f[n].klen) == 0)
-				return -1;
-		n++;
-		while (p < end && ws(*p))
-			p++;
-		if (p < end && *p == ',') {
-			for (p++; p < end && ws(*p); p++)
-				;
-			continue;
-		}
-		if (p < end && *p == '}') {
-			p++;
-			break;
-		}
-		return -1;
-	}
-done:
-	while (p < end && ws(*p))
-		p++;
-	return p == end ? n : -1;
-}
-
-const struct lk_flat *
-lk_alloc_flat_get(const struct lk_flat *f, int n, const char *key)
-{
-	size_t kl = strlen(key);
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (f[i].klen == kl && memcmp(f[i].k, key, kl) == 0)
-			return &f[i];
-	return NULL;
-}
-
-static long long
-flat_int(const struct lk_flat *v)
-{
-	long long x = 0;
-	size_t i;
-
-	for (i = 0; i < v->vlen; i++)
-		x = x * 10 + (v->v[i] - '0');
-	return x;
-}
-
-/* A well-formed stock record through the fast path; 0 when it is not one. */
-static int
-fast_stock(struct lk_alloc *const *a, size_t na, const char *s, size_t n)
+fast_line(struct lk_alloc *const *a, size_t na, const char *s, size_t n, int pass)
 {
 	struct lk_flat f[16];
 	const struct lk_flat *t, *sku, *src, *qty, *loc;
-	int nf = lk_alloc_flat_parse(s, n, f, 16);
+	int nf = lk_flat_parse(s, n, f, 16);
 
 	if (nf < 0)
 		return 0;
-	t = lk_alloc_flat_get(f, nf, "type");
-	if (t == NULL || !t->str || t->vlen != 5 || memcmp(t->v, "stock", 5) != 0)
+	t = lk_flat_get(f, nf, "type");
+	if (t == NULL || !t->str || t->vlen == 0)
 		return 0;
-	sku = lk_alloc_flat_get(f, nf, "sku");
-	src = lk_alloc_flat_get(f, nf, "source");
-	qty = lk_alloc_flat_get(f, nf, "qty");
-	loc = lk_alloc_flat_get(f, nf, "location");
+	if (t->vlen != 5 || memcmp(t->v, "stock", 5) != 0) {
+		/* other types pass through (seen records: one per channel and product) */
+		if (!pass || (t->vlen == 6 && memcmp(t->v, "source", 6) == 0) ||
+		    (t->vlen == 7 && memcmp(t->v, "reserve", 7) == 0))
+			return 0;
+		lk_emit_flat(f, nf);
+		return 1;
+	}
+	sku = lk_flat_get(f, nf, "sku");
+	src = lk_flat_get(f, nf, "source");
+	qty = lk_flat_get(f, nf, "qty");
+	loc = lk_flat_get(f, nf, "location");
 	if (!sku || !sku->str || sku->vlen == 0 || !src || !src->str || src->vlen == 0 ||
 	    !qty || qty->str || (loc && !loc->str))
 		return 0;
 	while (na-- > 0)
 		lk_alloc_stock(a[na], sku->v, sku->vlen, src->v, src->vlen, loc ? loc->v : NULL,
-		    loc ? loc->vlen : 0, flat_int(qty));
+		    loc ? loc->vlen : 0, lk_flat_int(qty));
 	return 1;
 }
 
@@ -289,7 +179,7 @@ lk_alloc_read(struct lk_alloc *const *a, size_t na, struct lk_reader *r, int pas
 			lk_reader_bad(r, "line longer than %zu bytes", r->max_line);
 			continue;
 		}
-		if (fast && fast_stock(a, na, s, n)) {
+		if (fast && fast_line(a, na, s, n, pass)) {
 			r->nrec++;
 			continue;
 		}

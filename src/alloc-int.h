@@ -91,19 +91,7 @@ void lk_alloc_src_reset(struct asrc *s, size_t nprod);
 int lk_alloc_snap_load(struct lk_alloc *a, struct asrc *s, const char *path, time_t *at);
 int lk_alloc_snap_write(struct lk_alloc *a, struct asrc *s, const char *path, time_t now);
 
-/*
- * A flat JSON object of strings without escapes and integers, parsed in
- * place: the fast path for stock records (alloc-input.c).  Returns the
- * number of fields, or -1 for anything else (the caller then uses
- * jansson, which accepts or reports it).
- */
-struct lk_flat {
-	const char *k, *v;
-	size_t klen, vlen;
-	int str;
-};
-int lk_alloc_flat_parse(const char *s, size_t n, struct lk_flat *f, int maxf);
-const struct lk_flat *lk_alloc_flat_get(const struct lk_flat *f, int n, const char *key);
+
 
 
 #endif

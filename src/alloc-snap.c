@@ -185,10 +185,10 @@ lk_alloc_snap_load(struct lk_alloc *a, struct asrc *s, const char *path, time_t 
 	if (load_header(fp, s->cfg->name, at, &want) < 0)
 		goto bad;
 	while ((n = getline(&line, &cap, fp)) > 0) {
-		int nf = lk_alloc_flat_parse(line, (size_t)n, f, 4);
-		const struct lk_flat *sku = nf < 0 ? NULL : lk_alloc_flat_get(f, nf, "sku");
-		const struct lk_flat *qty = nf < 0 ? NULL : lk_alloc_flat_get(f, nf, "qty");
-		const struct lk_flat *loc = nf < 0 ? NULL : lk_alloc_flat_get(f, nf, "location");
+		int nf = lk_flat_parse(line, (size_t)n, f, 4);
+		const struct lk_flat *sku = nf < 0 ? NULL : lk_flat_get(f, nf, "sku");
+		const struct lk_flat *qty = nf < 0 ? NULL : lk_flat_get(f, nf, "qty");
+		const struct lk_flat *loc = nf < 0 ? NULL : lk_flat_get(f, nf, "location");
 		long long q = 0;
 		size_t i;
 

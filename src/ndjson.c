@@ -458,3 +458,161 @@ lk_emit_record(const json_t *rec)
 	}
 	lk_emit_end();
 }
+
+/* --- flat records, parsed in place --- */
+
+static int
+ws(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* A string without escapes from just after its opening quote; end at the quote. */
+static const char *
+plain_string(const char *p, const char *end)
+{
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+		size_t n;
+
+		if (c == '"')
+			return p;
+		if (c == '\\' || c < 0x20)
+			return NULL;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if ((n = lk_utf8_len((const unsigned char *)p, (size_t)(end - p))) == 0)
+			return NULL;
+		p += n;
+	}
+	return NULL;
+}
+
+int
+lk_flat_parse(const char *s, size_t len, struct lk_flat *f, int maxf)
+{
+	const char *p = s, *end = s + len, *q;
+	int n = 0, i;
+
+	while (p < end && ws(*p))
+		p++;
+	if (p == end || *p++ != '{')
+		return -1;
+	while (p < end && ws(*p))
+		p++;
+	if (p < end && *p == '}') {
+		p++;
+		goto done;
+	}
+	for (;;) {
+		if (n == maxf || p == end || *p++ != '"' || (q = plain_string(p, end)) == NULL)
+			return -1;
+		f[n].k = p;
+		f[n].klen = (size_t)(q - p);
+		for (p = q + 1; p < end && ws(*p); p++)
+			;
+		if (p == end || *p++ != ':')
+			return -1;
+		while (p < end && ws(*p))
+			p++;
+		if (p < end && *p == '"') {
+			if ((q = plain_string(++p, end)) == NULL)
+				return -1;
+			f[n].str = 1;
+			f[n].v = p;
+			f[n].vlen = (size_t)(q - p);
+			p = q + 1;
+		} else {
+			/* A plain integer >= 0 of at most 18 digits: it fits. */
+			for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+				;
+			if (q == p || q - p > 18 || (*p == '0' && q - p > 1) ||
+			    (q < end && (*q == '.' || *q == 'e' || *q == 'E')))
+				return -1;
+			f[n].str = 0;
+			f[n].v = p;
+			f[n].vlen = (size_t)(q - p);
+			p = q;
+		}
+		for (i = 0; i < n; i++)   /* duplicates: jansson reports them */
+			if (f[i].klen == f[n].klen && memcmp(f[i].k, f[n].k, f[n].klen) == 0)
+				return -1;
+		n++;
+		while (p < end && ws(*p))
+			p++;
+		if (p < end && *p == ',') {
+			for (p++; p < end && ws(*p); p++)
+				;
+			continue;
+		}
+		if (p < end && *p == '}') {
+			p++;
+			break;
+		}
+		return -1;
+	}
+done:
+	while (p < end && ws(*p))
+		p++;
+	return p == end ? n : -1;
+}
+
+const struct lk_flat *
+lk_flat_get(const struct lk_flat *f, int n, const char *key)
+{
+	size_t kl = strlen(key);
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (f[i].klen == kl && memcmp(f[i].k, key, kl) == 0)
+			return &f[i];
+	return NULL;
+}
+
+long long
+lk_flat_int(const struct lk_flat *v)
+{
+	long long x = 0;
+	size_t i;
+
+	for (i = 0; i < v->vlen; i++)
+		x = x * 10 + (v->v[i] - '0');
+	return x;
+}
+
+/*
+ * Writes the record as lk_emit_record() would: "type" first, then the
+ * other fields in their order; a flat record's keys and values need no
+ * escaping, so they are copied as they are.
+ */
+void
+lk_emit_flat(const struct lk_flat *f, int n)
+{
+	const struct lk_flat *t = lk_flat_get(f, n, "type");
+	int i;
+
+	lk_emit_begin("");
+	ebuf.len--;             /* the empty type's closing quote */
+	if (t)
+		put(t->v, t->vlen);
+	else
+		put("unknown", 7);
+	putch('"');
+	for (i = 0; i < n; i++) {
+		if (&f[i] == t)
+			continue;
+		grow(f[i].klen + f[i].vlen + 6);
+		putch(',');
+		putch('"');
+		put(f[i].k, f[i].klen);
+		put("\":", 2);
+		if (f[i].str)
+			putch('"');
+		put(f[i].v, f[i].vlen);
+		if (f[i].str)
+			putch('"');
+	}
+	lk_emit_end();
+}

@@ -72,6 +72,25 @@ void lk_emit_json(const char *key, const json_t *v);
 void lk_emit_end(void);
 void lk_emit_record(const json_t *rec);
 
+/*
+ * A flat JSON object of strings without escapes and of integers >= 0,
+ * parsed in place: the fast path of commands that read millions of
+ * records.  Returns the number of fields, or -1 for anything else (the
+ * caller then uses jansson, which accepts or reports it).  Values point
+ * into s (strings without their quotes).
+ */
+struct lk_flat {
+	const char *k, *v;
+	size_t klen, vlen;
+	int str;
+};
+int lk_flat_parse(const char *s, size_t n, struct lk_flat *f, int maxf);
+const struct lk_flat *lk_flat_get(const struct lk_flat *f, int n, const char *key);
+/* An integer field's value (it has at most 18 digits). */
+long long lk_flat_int(const struct lk_flat *v);
+/* Writes a parsed flat record, byte for byte what lk_emit_record() writes for it. */
+void lk_emit_flat(const struct lk_flat *f, int n);
+
 /* Length of the valid UTF-8 sequence at s (1 for ASCII), or 0 when invalid. */
 size_t lk_utf8_len(const unsigned char *s, size_t avail);
 

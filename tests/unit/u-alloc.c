@@ -500,15 +500,15 @@ test_flat(void)
 	struct lk_flat f[8];
 	const char *ok1 = "{\"type\":\"stock\", \"sku\":\"Ж-1\",\"qty\":12}";
 
-	is_int(lk_alloc_flat_parse(ok1, strlen(ok1), f, 8), 3, "flat: three fields, UTF-8 kept");
+	is_int(lk_flat_parse(ok1, strlen(ok1), f, 8), 3, "flat: three fields, UTF-8 kept");
 	is_int(f[2].vlen, 2, "flat: the integer's digits");
-	is_int(lk_alloc_flat_parse("{\"a\":\"x\\\"y\"}", 12, f, 8), -1, "flat: escapes go to jansson");
-	is_int(lk_alloc_flat_parse("{\"a\":1.5}", 9, f, 8), -1, "flat: fractions go to jansson");
-	is_int(lk_alloc_flat_parse("{\"a\":-1}", 8, f, 8), -1, "flat: negatives go to jansson");
-	is_int(lk_alloc_flat_parse("{\"a\":1,\"a\":2}", 13, f, 8), -1, "flat: duplicates go to jansson");
-	is_int(lk_alloc_flat_parse("{\"a\":1} x", 9, f, 8), -1, "flat: trailing garbage refused");
-	is_int(lk_alloc_flat_parse("{\"a\":\"\xff\"}", 8, f, 8), -1, "flat: invalid UTF-8 refused");
-	is_int(lk_alloc_flat_parse("{\"a\":01}", 8, f, 8), -1, "flat: leading zero refused");
+	is_int(lk_flat_parse("{\"a\":\"x\\\"y\"}", 12, f, 8), -1, "flat: escapes go to jansson");
+	is_int(lk_flat_parse("{\"a\":1.5}", 9, f, 8), -1, "flat: fractions go to jansson");
+	is_int(lk_flat_parse("{\"a\":-1}", 8, f, 8), -1, "flat: negatives go to jansson");
+	is_int(lk_flat_parse("{\"a\":1,\"a\":2}", 13, f, 8), -1, "flat: duplicates go to jansson");
+	is_int(lk_flat_parse("{\"a\":1} x", 9, f, 8), -1, "flat: trailing garbage refused");
+	is_int(lk_flat_parse("{\"a\":\"\xff\"}", 8, f, 8), -1, "flat: invalid UTF-8 refused");
+	is_int(lk_flat_parse("{\"a\":01}", 8, f, 8), -1, "flat: leading zero refused");
 }
 
 int

@@ -129,6 +129,48 @@ test_writer(void)
 	free(buf);
 }
 
+/* A flat record is written byte for byte as lk_emit_record() writes it. */
+static void
+test_flat(void)
+{
+	static const char *lines[] = {
+		"{\"qty\":4,\"type\":\"seen\",\"channel\":\"wb\",\"sku\":\"\xd0\x9c-1\",\"at\":\"2026-11-27T10:00:00Z\"}",
+		" { \"type\" : \"alloc\" , \"sku\":\"A/1\", \"qty\": 0 } ",
+		"{\"sku\":\"B\"}",
+		"{}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		char *a = NULL, *b = NULL;
+		size_t al = 0, bl = 0;
+		struct lk_flat f[8];
+		int n = lk_flat_parse(lines[i], strlen(lines[i]), f, 8);
+		json_t *rec = json_loads(lines[i], 0, NULL);
+
+		ok(n >= 0 && rec, "flat %zu parses", i);
+		lk_emit_fp = open_memstream(&a, &al);
+		lk_emit_flat(f, n);
+		fclose(lk_emit_fp);
+		lk_emit_fp = open_memstream(&b, &bl);
+		lk_emit_record(rec);
+		fclose(lk_emit_fp);
+		lk_emit_fp = NULL;
+		is_str(a, b, "flat %zu is written as jansson's record is", i);
+		json_decref(rec);
+		free(a);
+		free(b);
+	}
+	{
+		struct lk_flat f[8];
+		const char *l = "{\"qty\":123456789012345678,\"s\":\"x\"}";
+		int n = lk_flat_parse(l, strlen(l), f, 8);
+
+		ok(n == 2 && lk_flat_int(lk_flat_get(f, n, "qty")) == 123456789012345678LL &&
+		    lk_flat_get(f, n, "s")->str && lk_flat_get(f, n, "nope") == NULL, "flat fields and integers");
+	}
+}
+
 static void
 test_write_error(void)
 {
@@ -155,6 +197,7 @@ main(void)
 	test_reader();
 	test_strict();
 	test_writer();
+	test_flat();
 	test_write_error();
 	return tap_done();
 }
