@@ -13,45 +13,124 @@
 #include "ndjson.h"
 #include "push.h"
 #include "state.h"
+#include "strmap.h"
 #include "util.h"
 
 struct chan_in {
 	const struct lk_channel *ch;
-	struct lk_push_want *w;
+	struct lk_push_want *w;         /* w[i]: the item skus.keys[i] */
 	size_t n, cap;
-	/* sku -> position in w, so a repeated sku replaces the earlier one */
-	json_t *pos;
-	/* sku -> quantity the marketplace shows (seen records) */
-	json_t *shown;
+	struct lk_strmap skus;          /* the alloc records' skus */
+	struct lk_strmap seen;          /* the seen records' skus */
+	long long *shown;               /* shown[i]: what seen.keys[i] shows */
+	size_t shown_cap;
 };
 
-/* Remembers a seen record's quantity for its channel; the record passes on too. */
-static void
-note_shown(struct chan_in *in, size_t nch, const json_t *rec)
+/* The channel's input, by name. */
+static struct chan_in *
+chan_of(struct chan_in *in, size_t nch, const char *chan)
 {
-	const char *chan = lk_rec_str(rec, "channel"), *sku = lk_rec_str(rec, "sku");
-	long long qty;
 	size_t j;
 
-	if (chan == NULL || sku == NULL || lk_rec_qty(rec, "qty", &qty) == -1)
-		return;
 	for (j = 0; j < nch; j++)
 		if (strcmp(in[j].ch->name, chan) == 0)
-			json_object_set_new(in[j].shown, sku, json_integer(qty));
+			return &in[j];
+	return NULL;
+}
+
+/* Remembers a seen record's quantity (-1: none) for its channel; the record passes on too. */
+static void
+note_shown(struct chan_in *in, size_t nch, const char *chan, const char *sku, long long qty)
+{
+	struct chan_in *c;
+	size_t i;
+
+	if (chan == NULL || sku == NULL || qty < 0 || (c = chan_of(in, nch, chan)) == NULL)
+		return;
+	i = lk_strmap_put(&c->seen, sku, strlen(sku), NULL);
+	if (i >= c->shown_cap) {
+		c->shown_cap = c->seen.cap;
+		c->shown = lk_xrealloc(c->shown, c->shown_cap * sizeof *c->shown);
+	}
+	c->shown[i] = qty;
+}
+
+/* An alloc record: the channel's wanted quantity for sku (a repeated sku replaces the earlier). */
+static void
+want(struct chan_in *in, size_t nch, struct lk_reader *rd, const char *chan, const char *sku, long long qty)
+{
+	struct chan_in *c = chan_of(in, nch, chan);
+	size_t i;
+	int added;
+
+	if (c == NULL) {
+		lk_reader_bad(rd, "unknown channel '%s'", chan);
+		return;
+	}
+	i = lk_strmap_put(&c->skus, sku, strlen(sku), &added);
+	if (added) {
+		if (c->n == c->cap) {
+			c->cap = c->cap ? c->cap * 2 : 256;
+			c->w = lk_xrealloc(c->w, c->cap * sizeof *c->w);
+		}
+		c->w[i].sku = c->skus.keys[i];
+		c->n++;
+	}
+	c->w[i].qty = qty;
+}
+
+/*
+ * The fast path: an alloc or seen record, or one that passes through,
+ * that is a flat object (ndjson.h); 0 when the line is not one, and
+ * jansson reads it (and accepts or reports it) the same way.
+ */
+static int
+fast_line(struct chan_in *in, size_t nch, struct lk_reader *rd, char *s, size_t n)
+{
+	struct lk_flat f[16];
+	const struct lk_flat *t, *chan, *sku, *qty;
+	int nf = lk_flat_parse(s, n, f, 16), alloc;
+
+	if (nf < 0 || (t = lk_flat_get(f, nf, "type")) == NULL || !t->str || t->vlen == 0)
+		return 0;
+	alloc = t->vlen == 5 && memcmp(t->v, "alloc", 5) == 0;
+	chan = lk_flat_get(f, nf, "channel");
+	sku = lk_flat_get(f, nf, "sku");
+	qty = lk_flat_get(f, nf, "qty");
+	if (alloc && (!chan || !chan->str || !sku || !sku->str || sku->vlen == 0 || !qty || qty->str))
+		return 0;       /* jansson reports it */
+	rd->nrec++;
+	if (!alloc) {
+		lk_emit_flat(f, nf);
+		if (t->vlen != 4 || memcmp(t->v, "seen", 4) != 0 || !chan || !chan->str || !sku || !sku->str ||
+		    !qty || qty->str)
+			return 1;
+	}
+	/* the values end where their closing quotes were */
+	((char *)chan->v)[chan->vlen] = '\0';
+	((char *)sku->v)[sku->vlen] = '\0';
+	if (alloc)
+		want(in, nch, rd, chan->v, sku->v, lk_flat_int(qty));
+	else
+		note_shown(in, nch, chan->v, sku->v, lk_flat_int(qty));
+	return 1;
 }
 
 /* Gives each wanted item what its marketplace shows, where known. */
 static void
 attach_shown(struct chan_in *c)
 {
-	json_t *v;
 	size_t i;
+	long j;
 
 	for (i = 0; i < c->n; i++) {
-		v = json_object_get(c->shown, c->w[i].sku);
-		c->w[i].has_shown = v != NULL;
-		c->w[i].shown = v ? json_integer_value(v) : 0;
+		j = lk_strmap_find(&c->seen, c->w[i].sku, strlen(c->w[i].sku));
+		c->w[i].has_shown = j >= 0;
+		c->w[i].shown = j >= 0 ? c->shown[j] : 0;
 	}
+	lk_strmap_free(&c->seen);
+	free(c->shown);
+	c->shown = NULL;
 }
 
 /* Exit codes by severity: the worst channel decides. */
@@ -103,13 +182,17 @@ lk_push_main(const struct lk_push_cmd *cmd)
 	struct lk_push_opts o = cmd->opts;
 	const char *dir = cmd->dir, *input = cmd->input;
 	char *const *sel = cmd->sel;
-	size_t nsel = cmd->nsel, i, j;
+	size_t nsel = cmd->nsel, i;
 	int strict = cmd->strict, lockfd = -1, code = LK_EX_OK;
 	struct lk_config cfg;
 	struct lk_state *st;
 	struct lk_reader rd;
 	struct chan_in *in;
 	json_t *rec;
+	char *line;
+	size_t len;
+	const char *nofast = getenv("LK_TEST_NO_FASTPATH");
+	int fast = !(nofast && strcmp(nofast, "1") == 0);
 
 	st = lk_config_open_or_die(dir, NULL, &cfg);
 	for (i = 0; i < nsel; i++)
@@ -124,51 +207,39 @@ lk_push_main(const struct lk_push_cmd *cmd)
 	in = lk_xcalloc(cfg.nchannels + 1, sizeof *in);
 	for (i = 0; i < cfg.nchannels; i++) {
 		in[i].ch = &cfg.channels[i];
-		in[i].pos = json_object();
-		in[i].shown = json_object();
 	}
 	if (lk_reader_open(&rd, input, LK_MAX_LINE_DEFAULT, strict) == -1)
 		lk_die(LK_EX_NOINPUT, "%s:", input);
-	while ((rec = lk_reader_next(&rd)) != NULL) {
-		const char *type = lk_rec_type(rec), *chan, *sku;
+	while (lk_reader_line(&rd, &line, &len)) {
+		const char *type, *chan, *sku;
 		long long qty;
-		json_t *pos;
 
+		if (len == 0)
+			continue;
+		if (len > rd.max_line) {
+			lk_reader_bad(&rd, "line longer than %zu bytes", rd.max_line);
+			continue;
+		}
+		if (fast && fast_line(in, cfg.nchannels, &rd, line, len))
+			continue;
+		if ((rec = lk_reader_parse(&rd, line, len)) == NULL)
+			continue;
+		rd.nrec++;
+		type = lk_rec_type(rec);
 		if (type == NULL || strcmp(type, "alloc") != 0) {
 			if (type && strcmp(type, "seen") == 0)
-				note_shown(in, cfg.nchannels, rec);
+				note_shown(in, cfg.nchannels, lk_rec_str(rec, "channel"), lk_rec_str(rec, "sku"),
+				    lk_rec_qty(rec, "qty", &qty) == -1 ? -1 : qty);
 			lk_emit_record(rec);    /* other records pass through */
 			json_decref(rec);
 			continue;
 		}
 		chan = lk_rec_str(rec, "channel");
 		sku = lk_rec_str(rec, "sku");
-		if (chan == NULL || sku == NULL || *sku == '\0' || lk_rec_qty(rec, "qty", &qty) == -1) {
+		if (chan == NULL || sku == NULL || *sku == '\0' || lk_rec_qty(rec, "qty", &qty) == -1)
 			lk_reader_bad(&rd, "an alloc record needs channel, sku and qty (an integer >= 0)");
-			json_decref(rec);
-			continue;
-		}
-		for (j = 0; j < cfg.nchannels; j++)
-			if (strcmp(cfg.channels[j].name, chan) == 0)
-				break;
-		if (j == cfg.nchannels) {
-			lk_reader_bad(&rd, "unknown channel '%s'", chan);
-			json_decref(rec);
-			continue;
-		}
-		pos = json_object_get(in[j].pos, sku);
-		if (pos) {
-			in[j].w[json_integer_value(pos)].qty = qty;
-		} else {
-			if (in[j].n == in[j].cap) {
-				in[j].cap = in[j].cap ? in[j].cap * 2 : 256;
-				in[j].w = lk_xrealloc(in[j].w, in[j].cap * sizeof *in[j].w);
-			}
-			in[j].w[in[j].n].sku = lk_xstrdup(sku);
-			in[j].w[in[j].n].qty = qty;
-			json_object_set_new(in[j].pos, sku, json_integer((json_int_t)in[j].n));
-			in[j].n++;
-		}
+		else
+			want(in, cfg.nchannels, &rd, chan, sku, qty);
 		json_decref(rec);
 	}
 	if (rd.nbad)
@@ -210,11 +281,8 @@ lk_push_main(const struct lk_push_cmd *cmd)
 	}
 
 	for (i = 0; i < cfg.nchannels; i++) {
-		for (j = 0; j < in[i].n; j++)
-			free(in[i].w[j].sku);
 		free(in[i].w);
-		json_decref(in[i].pos);
-		json_decref(in[i].shown);
+		lk_strmap_free(&in[i].skus);
 	}
 	free(in);
 	if (lockfd != -1)

@@ -19,55 +19,12 @@
 #include "push.h"
 #include "util.h"
 
-static size_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
-}
-
-static void
-index_put(uint32_t *idx, size_t cap, const struct lk_pushstate_entry *v, size_t i)
-{
-	size_t h = hash(v[i].sku) & (cap - 1);
-
-	while (idx[h] != 0)
-		h = (h + 1) & (cap - 1);
-	idx[h] = (uint32_t)(i + 1);
-}
-
-static void
-reindex(struct lk_pushstate *ps, size_t cap)
-{
-	size_t i;
-
-	free(ps->index);
-	ps->index = lk_xcalloc(cap, sizeof *ps->index);
-	ps->index_cap = cap;
-	for (i = 0; i < ps->n; i++)
-		if (ps->v[i].sku)
-			index_put(ps->index, cap, ps->v, i);
-}
-
 struct lk_pushstate_entry *
 lk_pushstate_find(const struct lk_pushstate *ps, const char *sku)
 {
-	size_t h, j;
+	long i = lk_strmap_find(&ps->skus, sku, strlen(sku));
 
-	if (ps->index_cap == 0)
-		return NULL;
-	h = hash(sku) & (ps->index_cap - 1);
-	while ((j = ps->index[h]) != 0) {
-		if (ps->v[j - 1].sku && strcmp(ps->v[j - 1].sku, sku) == 0)
-			return &ps->v[j - 1];
-		h = (h + 1) & (ps->index_cap - 1);
-	}
-	return NULL;
+	return i >= 0 && ps->v[i].live ? &ps->v[i] : NULL;
 }
 
 /* One line of either file; deleted lines carry "deleted":true instead of qty. */
@@ -103,23 +60,22 @@ pending_open(struct lk_pushstate *ps)
 
 /* Sets the entry in memory only. */
 static void
-put(struct lk_pushstate *ps, const char *sku, long long qty, time_t at, const char *code)
+put(struct lk_pushstate *ps, const char *sku, size_t len, long long qty, time_t at, const char *code)
 {
-	struct lk_pushstate_entry *e = lk_pushstate_find(ps, sku);
+	size_t i = lk_strmap_put(&ps->skus, sku, len, NULL);
+	struct lk_pushstate_entry *e;
 
-	if (e == NULL) {
-		if (ps->n == ps->cap) {
-			ps->cap = ps->cap ? ps->cap * 2 : 64;
-			ps->v = lk_xrealloc(ps->v, ps->cap * sizeof *ps->v);
-		}
-		e = &ps->v[ps->n++];
-		memset(e, 0, sizeof *e);
-		e->sku = lk_xstrdup(sku);
+	if (i >= ps->vcap) {
+		size_t old = ps->vcap;
+
+		ps->vcap = ps->skus.cap;
+		ps->v = lk_xrealloc(ps->v, ps->vcap * sizeof *ps->v);
+		memset(ps->v + old, 0, (ps->vcap - old) * sizeof *ps->v);
+	}
+	e = &ps->v[i];
+	if (!e->live) {
+		e->live = 1;
 		ps->live++;
-		if (ps->n * 2 > ps->index_cap)
-			reindex(ps, ps->index_cap ? ps->index_cap * 2 : 128);
-		else
-			index_put(ps->index, ps->index_cap, ps->v, ps->n - 1);
 	}
 	e->qty = qty;
 	e->at = at;
@@ -134,18 +90,16 @@ drop(struct lk_pushstate *ps, const char *sku)
 
 	if (e == NULL)
 		return;
-	/* A tombstone: the slot stays (so probing works), saving skips it. */
-	free(e->sku);
 	free(e->code);
-	e->sku = NULL;
 	e->code = NULL;
+	e->live = 0;
 	ps->live--;
 }
 
 void
 lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, time_t at, const char *code)
 {
-	put(ps, sku, qty, at, code);
+	put(ps, sku, strlen(sku), qty, at, code);
 	pending_open(ps);
 	write_line(ps->pending, ps, sku, qty, code, at, 0);
 }
@@ -170,14 +124,52 @@ lk_pushstate_journal(const char *path)
 	return lk_xasprintf("%.*s.journal.ndjson", (int)l, path);
 }
 
+/* A flat line: its sku, qty and at (strings end where their quotes were). */
+static void
+load_flat(struct lk_pushstate *ps, struct lk_flat *f, int nf)
+{
+	const struct lk_flat *sku = lk_flat_get(f, nf, "sku"), *qty = lk_flat_get(f, nf, "qty"),
+	    *at = lk_flat_get(f, nf, "at"), *code = lk_flat_get(f, nf, "code");
+	time_t t = 0;
+
+	if (sku == NULL || !sku->str || qty == NULL || qty->str) {
+		lk_warn("%s: a line without sku or qty; the item will be sent again", ps->path);
+		return;
+	}
+	if (at && at->str) {
+		((char *)at->v)[at->vlen] = '\0';
+		lk_parse_time(at->v, &t);
+	}
+	if (code && code->str)
+		((char *)code->v)[code->vlen] = '\0';
+	put(ps, sku->v, sku->vlen, lk_flat_int(qty), t, code && code->str ? code->v : NULL);
+}
+
+static void
+load_rec(struct lk_pushstate *ps, const char *path, unsigned long lineno, json_t *rec)
+{
+	const char *sku = rec ? lk_rec_str(rec, "sku") : NULL, *at;
+	long long qty;
+	time_t t = 0;
+
+	if (sku && json_is_true(json_object_get(rec, "deleted"))) {
+		drop(ps, sku);
+	} else if (sku == NULL || lk_rec_qty(rec, "qty", &qty) == -1) {
+		lk_warn("%s:%lu: no sku or qty; the item will be sent again", path, lineno);
+	} else {
+		if ((at = lk_rec_str(rec, "at")) != NULL)
+			lk_parse_time(at, &t);
+		put(ps, sku, strlen(sku), qty, t, lk_rec_str(rec, "code"));
+	}
+}
+
 /*
- * Reads one file, calling fn for each record.  In the journal, a last
+ * Reads one file into memory.  In the journal, a last
  * line without its newline is what a kill cut short: it is dropped
  * without a word.
  */
 static int
-read_file(const char *path, int journal, long long *size,
-    void (*fn)(void *arg, const char *path, unsigned long lineno, json_t *rec), void *arg)
+read_file(struct lk_pushstate *ps, const char *path, int journal, long long *size)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -189,14 +181,21 @@ read_file(const char *path, int journal, long long *size,
 	if ((fp = lk_confine_fopen(path, "r")) == NULL)
 		return errno == ENOENT ? 0 : -1;
 	while ((len = getline(&line, &cap, fp)) > 0) {
+		struct lk_flat f[8];
 		json_t *rec;
+		int nf;
 
 		lineno++;
 		*size += len;
 		if (line[len - 1] != '\n' && journal)
 			break;
+		/* lk's own lines are flat: parsed in place, but for deleted ones */
+		if ((nf = lk_flat_parse(line, (size_t)len, f, 8)) > 0) {
+			load_flat(ps, f, nf);
+			continue;
+		}
 		rec = json_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES, NULL);
-		fn(arg, path, lineno, rec);
+		load_rec(ps, path, lineno, rec);
 		json_decref(rec);
 	}
 	free(line);
@@ -211,25 +210,6 @@ read_file(const char *path, int journal, long long *size,
 	return 0;
 }
 
-static void
-load_rec(void *arg, const char *path, unsigned long lineno, json_t *rec)
-{
-	struct lk_pushstate *ps = arg;
-	const char *sku = rec ? lk_rec_str(rec, "sku") : NULL, *at;
-	long long qty;
-	time_t t = 0;
-
-	if (sku && json_is_true(json_object_get(rec, "deleted"))) {
-		drop(ps, sku);
-	} else if (sku == NULL || lk_rec_qty(rec, "qty", &qty) == -1) {
-		lk_warn("%s:%lu: no sku or qty; the item will be sent again", path, lineno);
-	} else {
-		if ((at = lk_rec_str(rec, "at")) != NULL)
-			lk_parse_time(at, &t);
-		put(ps, sku, qty, t, lk_rec_str(rec, "code"));
-	}
-}
-
 int
 lk_pushstate_load(struct lk_pushstate *ps, const char *path, const char *channel, const char *type)
 {
@@ -239,36 +219,10 @@ lk_pushstate_load(struct lk_pushstate *ps, const char *path, const char *channel
 	ps->jpath = lk_pushstate_journal(path);
 	ps->type = type;
 	ps->jfd = -1;
-	reindex(ps, 128);
-	if (read_file(ps->path, 0, &ps->base_size, load_rec, ps) == -1 ||
-	    read_file(ps->jpath, 1, &ps->journal_size, load_rec, ps) == -1)
+	if (read_file(ps, ps->path, 0, &ps->base_size) == -1 ||
+	    read_file(ps, ps->jpath, 1, &ps->journal_size) == -1)
 		return -1;
 	return 0;
-}
-
-static void
-read_rec(void *arg, const char *path, unsigned long lineno, json_t *rec)
-{
-	const char *sku = rec ? lk_rec_str(rec, "sku") : NULL;
-
-	if (sku == NULL)
-		lk_warn("%s:%lu: not a state line", path, lineno);
-	else if (json_is_true(json_object_get(rec, "deleted")))
-		json_object_del(arg, sku);
-	else
-		json_object_set(arg, sku, rec);
-}
-
-int
-lk_pushstate_read(const char *path, json_t *obj)
-{
-	char *jpath = lk_pushstate_journal(path);
-	long long size;
-	int rc = read_file(path, 0, &size, read_rec, obj) == -1 ||
-	    read_file(jpath, 1, &size, read_rec, obj) == -1 ? -1 : 0;
-
-	free(jpath);
-	return rc;
 }
 
 /* fsyncs the folder of path (after a file there was created or removed). */
@@ -390,11 +344,11 @@ lk_pushstate_compact(struct lk_pushstate *ps, int force)
 	} else {
 		if (lk_atomic_open(&a, ps->path) == -1)
 			return -1;
-		for (i = 0; i < ps->n; i++) {
+		for (i = 0; i < ps->skus.n; i++) {
 			const struct lk_pushstate_entry *en = &ps->v[i];
 
-			if (en->sku)
-				write_line(a.fp, ps, en->sku, en->qty, en->code, en->at, 0);
+			if (en->live)
+				write_line(a.fp, ps, ps->skus.keys[i], en->qty, en->code, en->at, 0);
 		}
 		size = (long long)ftello(a.fp);
 		if (ferror(a.fp)) {
@@ -422,17 +376,15 @@ lk_pushstate_free(struct lk_pushstate *ps)
 {
 	size_t i;
 
-	for (i = 0; i < ps->n; i++) {
-		free(ps->v[i].sku);
+	for (i = 0; i < ps->skus.n; i++)
 		free(ps->v[i].code);
-	}
 	if (ps->pending)
 		fclose(ps->pending);
 	free(ps->pbuf);
 	if (ps->jfd != -1)
 		close(ps->jfd);
 	free(ps->v);
-	free(ps->index);
+	lk_strmap_free(&ps->skus);
 	free(ps->channel);
 	free(ps->path);
 	free(ps->jpath);

@@ -557,7 +557,7 @@ lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 
 	limit = ch->max_zero_set ? &ch->max_zero : &cfg->global.max_zero;
 	if (stats->zeroed > 0 && !o->force &&
-	    lk_limit_exceeded(limit, stats->zeroed, (long long)(nw > r.pushed.n ? nw : r.pushed.n))) {
+	    lk_limit_exceeded(limit, stats->zeroed, (long long)(nw > r.pushed.live ? nw : r.pushed.live))) {
 		lk_warn("%s: %ld of %zu items would go from a positive quantity to 0, past the limit "
 		    "(max_zero); nothing sent to this channel (--force sends it)", ch->name, stats->zeroed, nw);
 		stats->skipped = "zero guard";

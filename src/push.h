@@ -30,6 +30,7 @@
 #include "mp.h"
 #include "pace.h"
 #include "state.h"
+#include "strmap.h"
 
 /*
  * --- last-pushed state (push-state.c) ---
@@ -46,21 +47,20 @@
  * in between leaves a journal whose replay changes nothing.
  */
 struct lk_pushstate_entry {
-	char *sku;              /* NULL: deleted (a tombstone keeps the slot) */
 	long long qty;
 	time_t at;
 	char *code;             /* failed state only */
+	int live;               /* 0: deleted */
 };
 struct lk_pushstate {
 	char *channel;
 	char *path;             /* the base */
 	char *jpath;            /* its journal */
 	const char *type;       /* "pushed" or "push_failed" */
-	struct lk_pushstate_entry *v;
-	size_t n, cap;
-	size_t live;            /* entries with a sku */
-	uint32_t *index;        /* open addressing: entry number + 1, 0 = free */
-	size_t index_cap;
+	struct lk_strmap skus;
+	struct lk_pushstate_entry *v;   /* v[i]: the item skus.keys[i] */
+	size_t vcap;
+	size_t live;            /* live entries */
 	FILE *pending;          /* lines not saved yet (a memory stream) */
 	char *pbuf;
 	size_t plen;
@@ -86,11 +86,6 @@ int lk_pushstate_save(struct lk_pushstate *ps);
 int lk_pushstate_compact(struct lk_pushstate *ps, int force);
 /* The journal's path for a base path ("wb.ndjson" -> "wb.journal.ndjson"). */
 char *lk_pushstate_journal(const char *path);
-/*
- * For readers of the state (lk-reserve): PATH and its journal into obj,
- * sku -> the item's last line as a record.  0, or -1 with errno.
- */
-int lk_pushstate_read(const char *path, json_t *obj);
 void lk_pushstate_free(struct lk_pushstate *ps);
 
 /* --- one channel's run --- */

@@ -26,7 +26,7 @@ struct chan {
 	const struct lk_channel *ch;
 	const char **statuses;      /* NULL-terminated; NULL = none known */
 	long long grace;
-	json_t *pushed;             /* sku -> pushed record, loaded on first use */
+	struct lk_pushstate *pushed;/* what lk-push last sent, loaded on first use */
 };
 
 struct run {
@@ -125,16 +125,16 @@ chan_find(struct run *r, const char *name)
  * STATE/.lk/pushed/CHANNEL.ndjson and its journal (push.h): what lk-push
  * last sent; a missing file is nothing known.
  */
-static json_t *
+static struct lk_pushstate *
 chan_pushed(struct run *r, struct chan *c)
 {
 	char *path;
 
 	if (c->pushed)
 		return c->pushed;
-	c->pushed = json_object();
+	c->pushed = lk_xcalloc(1, sizeof *c->pushed);
 	path = lk_xasprintf("%s/pushed/%s.ndjson", lk_state_lkdir(r->st), c->ch->name);
-	if (lk_pushstate_read(path, c->pushed) == -1)
+	if (lk_pushstate_load(c->pushed, path, c->ch->name, "pushed") == -1)
 		lk_warn("cannot read '%s':", path);
 	free(path);
 	return c->pushed;
@@ -211,14 +211,24 @@ do_orders(struct run *r, const json_t *rec)
 	lk_reserve_listing(&r->rsv, channel, strcmp(status, "complete") == 0);
 }
 
+/* A seen record against what lk pushed to its channel. */
+static void
+seen(struct run *r, struct chan *c, const char *sku, long long qty, time_t at)
+{
+	const struct lk_pushstate_entry *p = lk_pushstate_find(chan_pushed(r, c), sku);
+
+	if (p == NULL || !p->at)
+		return;     /* lk never pushed it (or does not know when): nothing to compare */
+	lk_reserve_seen(&r->rsv, c->ch->name, sku, qty, at ? at : r->rsv.now, p->qty, p->at, c->grace);
+}
+
 static void
 do_seen(struct run *r, const json_t *rec)
 {
 	const char *channel = lk_rec_str(rec, "channel"), *sku = lk_rec_str(rec, "sku");
-	long long qty, pqty;
-	time_t at, pat;
+	long long qty;
+	time_t at;
 	struct chan *c;
-	json_t *p;
 
 	if (channel == NULL || sku == NULL)
 		BAD("seen without '%s'", channel ? "sku" : "channel");
@@ -228,10 +238,7 @@ do_seen(struct run *r, const json_t *rec)
 		BAD("seen %s: 'at' is not an RFC 3339 time", sku);
 	if ((c = chan_find(r, channel)) == NULL)
 		BAD("seen %s: unknown channel '%s'", sku, channel);
-	p = json_object_get(chan_pushed(r, c), sku);
-	if (p == NULL || lk_rec_qty(p, "qty", &pqty) < 0 || rec_time(p, "at", &pat) < 0 || !pat)
-		return;     /* lk never pushed it (or does not know when): nothing to compare */
-	lk_reserve_seen(&r->rsv, channel, sku, qty, at ? at : r->rsv.now, pqty, pat, c->grace);
+	seen(r, c, sku, qty, at);
 }
 
 /* A source sentinel: when its snapshot was produced ("produced", else "at", else now). */
@@ -257,29 +264,115 @@ do_stock(struct run *r, const json_t *rec)
 		lk_reserve_stock(&r->rsv, name, sku);
 }
 
+/* A flat field as a C string: it ends where its closing quote was. */
+static const char *
+flat_str(const struct lk_flat *v)
+{
+	if (v == NULL || !v->str)
+		return NULL;
+	((char *)v->v)[v->vlen] = '\0';
+	return v->v;
+}
+
+/*
+ * The fast path: seen and stock records, and records that only pass
+ * through, when the line is a flat object (ndjson.h) and every field is
+ * right; 0 leaves the line to jansson, which reads it the same way, or
+ * reports it.
+ */
+static int
+fast_line(struct run *r, char *s, size_t n)
+{
+	struct lk_flat f[16];
+	const struct lk_flat *t, *ch, *sku, *qty, *at;
+	int nf = lk_flat_parse(s, n, f, 16);
+	struct chan *c;
+	time_t when = 0;
+
+	if (nf < 0 || (t = lk_flat_get(f, nf, "type")) == NULL || !t->str || t->vlen == 0)
+		return 0;
+	ch = lk_flat_get(f, nf, "channel");
+	sku = lk_flat_get(f, nf, "sku");
+	if (t->vlen == 4 && memcmp(t->v, "seen", 4) == 0) {
+		char cbuf[256], tbuf[64];
+
+		qty = lk_flat_get(f, nf, "qty");
+		at = lk_flat_get(f, nf, "at");
+		if (!ch || !ch->str || ch->vlen >= sizeof cbuf || !sku || !sku->str || !qty || qty->str ||
+		    (at && (!at->str || at->vlen >= sizeof tbuf)))
+			return 0;
+		memcpy(cbuf, ch->v, ch->vlen);
+		cbuf[ch->vlen] = '\0';
+		if (at) {
+			memcpy(tbuf, at->v, at->vlen);
+			tbuf[at->vlen] = '\0';
+		}
+		if ((at && lk_parse_time(tbuf, &when) != 0) || (c = chan_find(r, cbuf)) == NULL)
+			return 0;
+		lk_emit_flat(f, nf);
+		seen(r, c, flat_str(sku), lk_flat_int(qty), when);
+	} else if (t->vlen == 5 && memcmp(t->v, "stock", 5) == 0) {
+		const struct lk_flat *src = lk_flat_get(f, nf, "source");
+
+		lk_emit_flat(f, nf);
+		if (src && src->str && sku && sku->str)
+			lk_reserve_stock(&r->rsv, flat_str(src), flat_str(sku));
+	} else if ((t->vlen == 5 && memcmp(t->v, "order", 5) == 0) ||
+	    (t->vlen == 6 && (memcmp(t->v, "orders", 6) == 0 || memcmp(t->v, "source", 6) == 0))) {
+		return 0;
+	} else {
+		lk_emit_flat(f, nf);
+	}
+	return 1;
+}
+
+static void
+slow_line(struct run *r, const char *s, size_t n)
+{
+	json_t *rec = lk_reader_parse(&r->rd, s, n);
+	const char *type;
+
+	if (rec == NULL)
+		return;
+	type = lk_rec_type(rec);
+	if (type && strcmp(type, "order") == 0) {
+		do_order(r, rec);
+	} else if (type && strcmp(type, "orders") == 0) {
+		do_orders(r, rec);
+	} else {
+		/* seen records go on too: lk-push may compare with them. */
+		if (type && strcmp(type, "seen") == 0)
+			do_seen(r, rec);
+		else if (type && strcmp(type, "stock") == 0)
+			do_stock(r, rec);
+		else if (type && strcmp(type, "source") == 0)
+			do_source(r, rec);
+		lk_emit_record(rec);
+	}
+	json_decref(rec);
+}
+
 static void
 read_input(struct run *r, int strict)
 {
-	json_t *rec;
+	const char *nofast = getenv("LK_TEST_NO_FASTPATH");
+	int fast = !(nofast && strcmp(nofast, "1") == 0);
+	char *s;
+	size_t n;
 
 	lk_reader_open(&r->rd, NULL, 0, strict);
-	while ((rec = lk_reader_next(&r->rd)) != NULL) {
-		const char *type = lk_rec_type(rec);
-		if (type && strcmp(type, "order") == 0) {
-			do_order(r, rec);
-		} else if (type && strcmp(type, "orders") == 0) {
-			do_orders(r, rec);
-		} else {
-			/* seen records go on too: lk-push may compare with them. */
-			if (type && strcmp(type, "seen") == 0)
-				do_seen(r, rec);
-			else if (type && strcmp(type, "stock") == 0)
-				do_stock(r, rec);
-			else if (type && strcmp(type, "source") == 0)
-				do_source(r, rec);
-			lk_emit_record(rec);
+	while (lk_reader_line(&r->rd, &s, &n)) {
+		if (n == 0)
+			continue;
+		if (n > r->rd.max_line) {
+			lk_reader_bad(&r->rd, "line longer than %zu bytes", r->rd.max_line);
+			continue;
 		}
-		json_decref(rec);
+		if (fast && fast_line(r, s, n)) {
+			r->rd.nrec++;
+			continue;
+		}
+		slow_line(r, s, n);
 	}
 	r->nbad += r->rd.nbad;
 	lk_reader_close(&r->rd);
@@ -424,7 +517,10 @@ lk_reserve_main(const struct lk_reserve_opts *o)
 	lk_close_stdout();
 	for (size_t i = 0; i < r.cfg.nchannels; i++) {
 		free(r.chans[i].statuses);
-		json_decref(r.chans[i].pushed);
+		if (r.chans[i].pushed) {
+			lk_pushstate_free(r.chans[i].pushed);
+			free(r.chans[i].pushed);
+		}
 	}
 	free(r.chans);
 	lk_reserve_free(&r.rsv);

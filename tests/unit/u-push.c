@@ -273,15 +273,6 @@ main(void)
 		ok(lk_pushstate_find(&ps, "SKU-3")->qty == 33 && lk_pushstate_find(&ps, "SKU-1")->qty == 11,
 		    "both journal lines are read");
 		lk_pushstate_free(&ps);
-		{
-			json_t *o = json_object();
-
-			is_int(lk_pushstate_read(path, o), 0, "lk-reserve's reader");
-			is_int((long long)json_object_size(o), 999, "sees every item");
-			is_int(json_integer_value(json_object_get(json_object_get(o, "SKU-3"), "qty")), 33,
-			    "with the journal's quantity");
-			json_decref(o);
-		}
 		/* the failed state: a failure that is over is a deleted line */
 		fpath = lk_xasprintf("%s/wb.failed.ndjson", dir);
 		is_int(lk_pushstate_load(&ps, fpath, "wb", "push_failed"), 0, "an empty failed state");

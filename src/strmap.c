@@ -1,0 +1,119 @@
+/*
+ * strmap.c - a set of numbered strings (strmap.h).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strmap.h"
+#include "util.h"
+
+#define CHUNK (1 << 20)
+
+/* FNV-1a */
+static uint64_t
+hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (len-- > 0)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static char *
+store(struct lk_strmap *m, const char *s, size_t len)
+{
+	char *p;
+
+	if (len + 1 > m->left) {
+		size_t size = len + 1 > CHUNK ? len + 1 : CHUNK;
+
+		m->chunks = lk_xrealloc(m->chunks, (m->nchunks + 1) * sizeof *m->chunks);
+		m->cur = m->chunks[m->nchunks++] = lk_xmalloc(size);
+		m->left = size;
+	}
+	p = m->cur;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	m->cur += len + 1;
+	m->left -= len + 1;
+	return p;
+}
+
+static void
+grow(struct lk_strmap *m)
+{
+	size_t i, h, n = m->nslot ? m->nslot * 2 : 64;
+
+	free(m->slot);
+	m->slot = lk_xcalloc(n, sizeof *m->slot);
+	m->nslot = n;
+	for (i = 0; i < m->n; i++) {
+		for (h = hash(m->keys[i], strlen(m->keys[i])) & (n - 1); m->slot[h]; h = (h + 1) & (n - 1))
+			;
+		m->slot[h] = (uint32_t)(i + 1);
+	}
+}
+
+/* The slot of s: its number + 1, or the free slot where it would go. */
+static size_t
+lookup(const struct lk_strmap *m, const char *s, size_t len)
+{
+	size_t h = hash(s, len) & (m->nslot - 1);
+	uint32_t j;
+
+	while ((j = m->slot[h]) != 0) {
+		const char *k = m->keys[j - 1];
+
+		if (strncmp(k, s, len) == 0 && k[len] == '\0')
+			break;
+		h = (h + 1) & (m->nslot - 1);
+	}
+	return h;
+}
+
+long
+lk_strmap_find(const struct lk_strmap *m, const char *s, size_t len)
+{
+	size_t h;
+
+	if (m->nslot == 0)
+		return -1;
+	h = lookup(m, s, len);
+	return m->slot[h] ? (long)m->slot[h] - 1 : -1;
+}
+
+size_t
+lk_strmap_put(struct lk_strmap *m, const char *s, size_t len, int *added)
+{
+	size_t h;
+
+	if ((m->n + 1) * 2 > m->nslot)
+		grow(m);
+	h = lookup(m, s, len);
+	if (added)
+		*added = m->slot[h] == 0;
+	if (m->slot[h])
+		return m->slot[h] - 1;
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 64;
+		m->keys = lk_xrealloc(m->keys, m->cap * sizeof *m->keys);
+	}
+	m->keys[m->n] = store(m, s, len);
+	m->slot[h] = (uint32_t)(m->n + 1);
+	return m->n++;
+}
+
+void
+lk_strmap_free(struct lk_strmap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nchunks; i++)
+		free(m->chunks[i]);
+	free(m->chunks);
+	free(m->keys);
+	free(m->slot);
+	memset(m, 0, sizeof *m);
+}
