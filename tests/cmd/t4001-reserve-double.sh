@@ -31,6 +31,20 @@ test_expect_success 'seen records pass through' '
 	test "$(jq -r .type out)" = seen
 '
 
+test_expect_success 'flat records read in place give what jansson gives, reports included' '
+	mkstate s && pushed s A 10 600 && pushed s B 5 600 && pushed s C 3 600 &&
+	printf "%s\n" "{\"type\":\"seen\",\"channel\":\"wb-msk\",\"sku\":\"C\",\"qty\":1,\"at\":\"nope\"}" \
+		"{\"type\":\"seen\",\"channel\":\"wb-spb\",\"sku\":\"C\",\"qty\":1}" \
+		"{ \"qty\" : 2 , \"type\":\"seen\",\"channel\":\"wb-msk\",\"sku\":\"B\"}" \
+		"{\"type\":\"note\",\"text\":\"a/b\",\"n\":7}" >odd &&
+	{ stock A 4; sentinel complete 900; order 1 A 1 new 1200; seen A 7 1800; cat odd; listing complete; } >in &&
+	at 1800 lk-reserve -C s -n <in >fast.out 2>fast.err; echo $? >fast.rc &&
+	LK_TEST_NO_FASTPATH=1 at 1800 lk-reserve -C s -n <in >slow.out 2>slow.err; echo $? >slow.rc &&
+	test_cmp slow.out fast.out && test_cmp slow.err fast.err && test_cmp slow.rc fast.rc &&
+	test "$(cat fast.rc)" = 1 && grep -c "wb-spb\|RFC 3339" fast.err >n && test "$(cat n)" = 2 &&
+	test "$(qty A fast.out)" = 3 && test "$(qty B fast.out)" = 3
+'
+
 test_expect_success 'worked example: pushed 10, shows 7, one order explains 1 -> 1 + 2' '
 	example &&
 	test "$(qty A out1)" = 3 &&

@@ -43,4 +43,22 @@ test_expect_success 'when the marketplace shows what lk pushed, nothing is sent'
 	test "$(writes wb)" = 0 && grep "unchanged 30" err
 '
 
+test_expect_success 'flat records read in place give what jansson gives, reports included' '
+	double_ctl POST /_double/reset >/dev/null &&
+	mkstate s 40 &&
+	allocs wb 1 20 "i" >in &&
+	lk-push -C s in >/dev/null 2>&1 &&
+	{ seen wb 1 10 "(i <= 3 ? 0 : i)"; allocs wb 1 20 "(i == 7 ? 70 : i)"; allocs ozon 1 5 "i"
+	  echo "{\"type\":\"alloc\",\"channel\":\"nope\",\"sku\":\"SKU-00001\",\"qty\":1}"
+	  echo "{\"type\":\"alloc\",\"channel\":\"wb\",\"sku\":\"\",\"qty\":1}"
+	  echo "{ \"qty\" : 9 , \"type\":\"alloc\",\"channel\":\"wb\",\"sku\":\"SKU-00002\"}"
+	  echo "{\"type\":\"note\",\"text\":\"a/b\"}"; } >in2 &&
+	LK_TEST_NOW=2026-11-27T10:00:00Z lk-push -C s -n in2 >fast.out 2>fast.err; echo $? >fast.rc &&
+	LK_TEST_NO_FASTPATH=1 LK_TEST_NOW=2026-11-27T10:00:00Z lk-push -C s -n in2 >slow.out 2>slow.err; echo $? >slow.rc &&
+	test_cmp slow.out fast.out && test_cmp slow.err fast.err && test_cmp slow.rc fast.rc &&
+	test "$(cat fast.rc)" = 1 &&
+	jq -r "select(.type == \"pushed\" and .channel == \"wb\") | .sku" fast.out | sort >got &&
+	printf "SKU-%05d\n" 1 2 3 7 >exp && test_cmp exp got
+'
+
 test_done
