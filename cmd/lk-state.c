@@ -58,9 +58,12 @@ cmd_check(const char *dir, const char *rev)
 	struct lk_diag d = { 0 };
 	struct lk_alloc *a;
 
+	/* Credentials files as the sending commands will find them (not at a revision). */
+	if (rev == NULL)
+		lk_cred_check_files(&cfg, &d);
 	/* The rules as lk-alloc reads them: equal groups, filters, overrides. */
 	a = lk_alloc_new(&cfg, &d);
-	if (a == NULL) {
+	if (a == NULL || d.n > 0) {
 		lk_diag_print(&d);
 		lk_die(LK_EX_CONFIG, "%s: %zu configuration problem%s", lk_state_dir(st),
 		    d.n, d.n == 1 ? "" : "s");

@@ -99,6 +99,29 @@ read_secret_file(const char *path, const char *key, char *err, size_t errlen)
 	return out;
 }
 
+static void
+check_file(const char *file, const struct lk_cred *c, struct lk_diag *d)
+{
+	struct stat sb;
+	char err[512];
+
+	if (c->file == NULL || stat(c->file, &sb) == -1)
+		return;     /* a missing file is the sending command's to report */
+	if (!guarded(c->file, &sb, err, sizeof err))
+		lk_diag_add(d, file, "credentials", "%s", err);
+}
+
+void
+lk_cred_check_files(const struct lk_config *cfg, struct lk_diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nsources; i++)
+		check_file(cfg->sources[i].file, &cfg->sources[i].cred, d);
+	for (i = 0; i < cfg->nchannels; i++)
+		check_file(cfg->channels[i].file, &cfg->channels[i].cred, d);
+}
+
 char *
 lk_cred_get(const struct lk_cred *c, char *err, size_t errlen)
 {

@@ -24,6 +24,12 @@
 #include "state.h"
 
 char *lk_cred_get(const struct lk_cred *c, char *err, size_t errlen);
+/*
+ * The same guard for every credentials file of a config that exists on
+ * this machine, without reading a secret: one problem each into d
+ * (lk-state check).
+ */
+void lk_cred_check_files(const struct lk_config *cfg, struct lk_diag *d);
 /* Ozon's Client-Id: the literal, or from client_id_env; NULL if unset. */
 char *lk_cred_client_id(const struct lk_cred *c);
 

@@ -98,9 +98,12 @@ test_expect_success 'a credentials file others can read is refused (78) with the
 		chmod $m cred.json &&
 		test_expect_code 78 lk-fetch --retries 0 -C s main 2>err &&
 		test_grep err "$PWD/cred.json" && test_grep err "chmod 600" &&
+		test_expect_code 78 lk-state -C s check 2>err &&
+		test_grep err "sources/main.json: credentials: credentials file '"'"'$PWD/cred.json'"'"'" &&
+		test_grep err "chmod 600" &&
 		! grep sekret err && untrapped || return 1
 	done &&
-	chmod 600 cred.json && lk-fetch --retries 0 -C s main >/dev/null 2>err;
+	chmod 600 cred.json && lk-state -C s check >/dev/null && lk-fetch --retries 0 -C s main >/dev/null 2>err;
 	test $? -ne 78 && trapped "CONNECT $FAR"
 '
 
