@@ -18,6 +18,7 @@
 
 #include "alloc-int.h"
 #include "atomic.h"
+#include "confine.h"
 #include "err.h"
 
 static void
@@ -173,7 +174,7 @@ load_escaped(struct lk_alloc *a, struct asrc *s, const char *line, size_t n)
 int
 lk_alloc_snap_load(struct lk_alloc *a, struct asrc *s, const char *path, time_t *at)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp = lk_confine_fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;

@@ -72,6 +72,12 @@ find_lk(const char *path)
 	return found;
 }
 
+int
+lk_confine_private(const char *path)
+{
+	return find_lk(path) != NULL;
+}
+
 /* Splits dir into its trusted root and the confined part below it. */
 static int
 open_confined(const char *dir, int create)

@@ -39,6 +39,8 @@ int lk_confine_parent(const char *path, int create, const char **base);
 int lk_confine_open(const char *path, int flags, mode_t mode);
 /* The same as a stream: how is "r", "w" (truncate) or "a"; files are created 0600. */
 FILE *lk_confine_fopen(const char *path, const char *how);
+/* Whether path is inside a ".lk" folder: private run data, read confined too. */
+int lk_confine_private(const char *path);
 /* Creates the folder path and its parents, confined; 0, or -1 with errno. */
 int lk_confine_mkdirs(const char *path);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "confine.h"
 #include "err.h"
 #include "exit.h"
 #include "ndjson.h"
@@ -19,7 +20,8 @@ lk_reader_open(struct lk_reader *r, const char *path, size_t max_line, int stric
 		r->fp = stdin;
 		r->name = "<stdin>";
 	} else {
-		r->fp = fopen(path, "rb");
+		/* Run data (.lk/) is never read through a symlink either. */
+		r->fp = lk_confine_private(path) ? lk_confine_fopen(path, "r") : fopen(path, "rb");
 		if (r->fp == NULL)
 			return -1;
 		r->name = path;

@@ -188,6 +188,14 @@ test_expect_success 'symlinks in .lk/ are never followed: lock, push.log, the fo
 	test -z "$(ls elsewhere)"
 '
 
+test_expect_success 'run data is not read through a symlink either: a planted ledger' '
+	st && mkdir -p s/.lk &&
+	printf "{\"kind\":\"order\",\"note\":\"TOPSECRET\"}\n" >victim &&
+	ln -s ../../victim s/.lk/reserve.ndjson &&
+	test_must_fail lk-reserve -C s --list >out 2>err &&
+	test_grep err "reserve.ndjson" && test_grep err "symbolic links" && ! grep -r TOPSECRET out err
+'
+
 test_expect_success 'fetched bodies are 0600, a file:// copy and a whole lk-sync run folder too' '
 	st && chmod 644 feed.xml &&
 	lk-fetch -C s -o body main && test "$(mode body)" = 600 &&
