@@ -1,14 +1,14 @@
 /*
  * parse.h - what the source parsers (lk-parse-yml, lk-parse-cml,
- * lk-parse-csv, lk-parse-xlsx) share: options, the input stream, quantity numbers, the
- * duplicate set and the record sink.
+ * lk-parse-csv, lk-parse-xlsx) share: options, the input stream,
+ * quantity numbers, the duplicate set and the record sink.
  *
  * Calling sequence (cmd/lk-parse-*.c, and the fuzzers):
  *
  *   struct lk_parse p;
  *   lk_parse_init(&p, &opts, sink, arg);     opts and arg are borrowed
  *   lk_input_open_fd() / lk_input_open_mem() the bytes, gzip detected
- *   lk_yml_parse(&p, &in) / lk_cml_parse() / lk_csv_parse()
+ *   lk_yml_parse(&p, &in) / lk_cml_parse() / lk_csv_parse() / lk_xlsx_parse()
  *   lk_parse_summary(&p)                     the one warning of counts
  *   lk_parse_emit_sentinel(&p)               the "source" record
  *   lk_parse_free(&p); exit(lk_parse_status(&p))

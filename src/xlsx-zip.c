@@ -7,6 +7,7 @@
  * and every entry's CRC, and reads from a descriptor or from memory.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,6 +305,24 @@ entry_close(void *ctx)
 		zip_fclose(z->zf);
 	z->zf = NULL;
 	return 0;
+}
+
+int
+lk_xzip_entry_open(struct lk_xzip *z, const char *name, char *err, size_t errlen)
+{
+	return entry_open(z, name, err, errlen);
+}
+
+long
+lk_xzip_entry_read(void *z, void *buf, size_t n)
+{
+	return entry_read(z, buf, n > INT_MAX ? INT_MAX : (int)n);
+}
+
+void
+lk_xzip_entry_close(struct lk_xzip *z)
+{
+	entry_close(z);
 }
 
 int

@@ -1,7 +1,7 @@
 /*
  * xlsx-zip.h - the zip container of an XLSX workbook, read through libzip
  * with limits, and an XML reader (libxml2's xmlTextReader) streaming one
- * entry of it.
+ * entry of it, or the entry's bytes for a SAX parser (xml-src.h).
  *
  *   z = lk_xzip_open(in, err, errlen)     a seekable file is read in place;
  *                                         a pipe is spooled to a temporary
@@ -53,6 +53,15 @@ long long lk_xzip_size(struct lk_xzip *z, const char *name);
  */
 int lk_xzip_scan(struct lk_xzip *z, const char *name,
     void (*fn)(void *arg, const char *buf, size_t n), void *arg, char *err, size_t errlen);
+
+/*
+ * One entry as a byte stream (the SAX parser's input): open (0, or -1
+ * with err), read (bytes, 0 at the end, -1 with lk_xzip_reader_error()),
+ * close.  One entry at a time, readers included.
+ */
+int lk_xzip_entry_open(struct lk_xzip *z, const char *name, char *err, size_t errlen);
+long lk_xzip_entry_read(void *z, void *buf, size_t n);
+void lk_xzip_entry_close(struct lk_xzip *z);
 
 /* A reader over one entry, or NULL with the reason in err. */
 xmlTextReaderPtr lk_xzip_reader(struct lk_xzip *z, const char *name, char *err, size_t errlen);

@@ -111,8 +111,11 @@ on_error(void *ctx, xmlErrorPtr e)
 	char buf[300], line[400];
 
 	if (e->level == XML_ERR_FATAL) {
-		lk_parse_fail(x->p, (unsigned long)e->line, (unsigned long)e->int2, "%s",
-		    trim(x->generic[0] ? x->generic : e->message, buf, sizeof buf));
+		trim(x->generic[0] ? x->generic : e->message, buf, sizeof buf);
+		if (x->part)
+			lk_parse_fail(x->p, 0, 0, "%s:%d: %s", x->part, e->line, buf);
+		else
+			lk_parse_fail(x->p, (unsigned long)e->line, (unsigned long)e->int2, "%s", buf);
 		xmlStopParser(x->ctxt);
 		return;
 	}
@@ -142,7 +145,11 @@ on_read(void *ctx, char *buf, int len)
 	if (x->p->failed)
 		return -1;      /* a strict record error: stop reading */
 	if (x->bpos == x->blen) {
-		n = lk_input_read(x->in, x->buf, CHUNK);
+		n = x->read ? x->read(x->arg, x->buf, CHUNK) : lk_input_read(x->in, x->buf, CHUNK);
+		if (n < 0 && x->read) {
+			lk_parse_fail(x->p, 0, 0, "%s", x->why(x->arg));
+			return -1;
+		}
 		if (n < 0) {
 			lk_parse_fail(x->p, lk_xml_line(x), lk_xml_col(x), "%s", x->in->error);
 			return -1;
@@ -201,6 +208,17 @@ lk_xml_intern(struct lk_xml *x, const char *name)
 }
 
 int
+lk_xml_run_fn(struct lk_xml *x, const xmlSAXHandler *sax, const char *part,
+    long (*read)(void *arg, void *buf, size_t n), const char *(*why)(void *arg), void *arg)
+{
+	x->part = part;
+	x->read = read;
+	x->why = why;
+	x->arg = arg;
+	return lk_xml_run(x, sax, NULL);
+}
+
+int
 lk_xml_run(struct lk_xml *x, const xmlSAXHandler *sax, struct lk_input *in)
 {
 	if (x->p->failed)
@@ -212,7 +230,9 @@ lk_xml_run(struct lk_xml *x, const xmlSAXHandler *sax, struct lk_input *in)
 	x->ctxt->sax->characters = sax->characters;
 	x->ctxt->sax->cdataBlock = sax->characters;
 	xmlParseDocument(x->ctxt);
-	if (!x->p->failed && !x->ctxt->wellFormed)
+	if (!x->p->failed && !x->ctxt->wellFormed && x->part)
+		lk_parse_fail(x->p, 0, 0, "%s:%lu: malformed XML", x->part, lk_xml_line(x));
+	else if (!x->p->failed && !x->ctxt->wellFormed)
 		lk_parse_fail(x->p, lk_xml_line(x), lk_xml_col(x), "malformed XML");
 	return x->p->failed ? -1 : 0;
 }

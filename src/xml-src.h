@@ -1,5 +1,6 @@
 /*
- * xml-src.h - the SAX driver that lk-parse-yml and lk-parse-cml share.
+ * xml-src.h - the SAX driver that lk-parse-yml, lk-parse-cml and the
+ * sheets of lk-parse-xlsx share.
  *
  * lk_xml_run() lets libxml2 pull the input (read 64 KiB at a time) and
  * calls the element handlers of sax with x as the user data; a
@@ -30,6 +31,10 @@ struct lk_xml {
 	xmlParserCtxtPtr ctxt;
 	unsigned long nwarn;    /* non-fatal libxml2 errors */
 	struct lk_input *in;
+	long (*read)(void *arg, void *buf, size_t n);   /* lk_xml_run_fn(): instead of in */
+	const char *(*why)(void *arg);                  /* ... and why read returned -1 */
+	void *arg;
+	const char *part;       /* lk_xml_run_fn(): the part of a container, named in errors */
 	char *buf;              /* CHUNK bytes read ahead */
 	size_t bpos, blen;
 	char generic[256];      /* libxml2's first unstructured message (encodings) */
@@ -39,6 +44,13 @@ struct lk_xml {
 int lk_xml_init(struct lk_xml *x, struct lk_parse *p);
 const xmlChar *lk_xml_intern(struct lk_xml *x, const char *name);
 int lk_xml_run(struct lk_xml *x, const xmlSAXHandler *sax, struct lk_input *in);
+/*
+ * The same over one part of a container (an XLSX sheet): read(arg, buf, n)
+ * gives bytes, 0 at the end, or -1 with why(arg); errors are
+ * "PART:LINE: reason" instead of a position in the input.
+ */
+int lk_xml_run_fn(struct lk_xml *x, const xmlSAXHandler *sax, const char *part,
+    long (*read)(void *arg, void *buf, size_t n), const char *(*why)(void *arg), void *arg);
 void lk_xml_free(struct lk_xml *x);
 unsigned long lk_xml_line(const struct lk_xml *x);
 unsigned long lk_xml_col(const struct lk_xml *x);
