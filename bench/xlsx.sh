@@ -118,6 +118,7 @@ fi
 # lk-parse-xlsx: best of 3 runs by CPU time (the file is in the page cache after the first).
 best=
 for _ in 1 2 3; do
+	# shellcheck disable=SC2086
 	timed "$out/lk.time" $LK "$book"
 	read -r s kb c <"$out/lk.time"
 	if [ -z "$best" ] || awk -v a="$c" -v b="$best" 'BEGIN {exit !(a < b)}'; then
