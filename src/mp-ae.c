@@ -152,13 +152,13 @@ ae_parse(struct lk_push_ctx *c, struct lk_push_item **it, size_t n,
 			lk_sleep_ms(1000);
 		rc = ae_tasks(c, it, n, gid, msg, msglen);
 	}
-	if (rc == -1) {
-		/* No task results: accepted, not confirmed per sku.  Count it as sent. */
-		lk_warn("%s: %s; counting the batch as sent", c->ch->name, msg);
-		for (i = 0; i < n; i++)
-			if (it[i]->state == LK_PI_PENDING)
-				it[i]->state = LK_PI_OK;
-	}
+	/*
+	 * No task results: the update was accepted but 200 does not mean it
+	 * was applied [AE-DOC]; the skus are not counted as sent and go again
+	 * next run.
+	 */
+	if (rc == -1)
+		lk_warn("%s: %s; the batch is not counted as sent", c->ch->name, msg);
 	for (i = 0; i < n; i++)
 		if (it[i]->state == LK_PI_PENDING)
 			lk_push_item_fail(it[i], LK_PI_TEMP, "", "task group %lld: no result for this sku yet", gid);
@@ -176,6 +176,11 @@ ae_warehouses(struct lk_mpread_ctx *c)
 	return 0;
 }
 
+/*
+ * POST /api/v1/stocks takes AliExpress's numeric sku ids
+ * ({"stocks":[{"sku":"12000030548567848"}]}) [AE-DOC], not the seller's
+ * sku_code: the catalog column ae_sku_id, filled from lk-fetch --products.
+ */
 static int
 ae_stocks(struct lk_mpread_ctx *c)
 {
@@ -183,28 +188,25 @@ ae_stocks(struct lk_mpread_ctx *c)
 	size_t i, pos = 0;
 	char b1[32];
 
-	if (c->idcol < 0)
-		return lk_mpread_fail(c, LK_EX_CONFIG, "catalog.csv has no %s column: nothing to ask for",
-		    c->mp->id_column);
+	if (lk_mpread_column(c, LK_COL_AE_SKU_ID) != 0)
+		return lk_mpread_fail(c, LK_EX_CONFIG, "catalog.csv has no %s column "
+		    "(AliExpress stock is read by sku_id: see lk-fetch --products)", LK_COL_AE_SKU_ID);
 	for (;;) {
-		json_t *codes = lk_mpread_ids(c, &pos, lk_mpread_page(c, 1000), 0), *stocks = json_array();
+		json_t *ids = lk_mpread_ids(c, &pos, lk_mpread_page(c, 1000), 0), *stocks = json_array();
 
-		if (json_array_size(codes) == 0) {
-			json_decref(codes);
+		if (json_array_size(ids) == 0) {
+			json_decref(ids);
 			json_decref(stocks);
 			return 0;
 		}
-		json_array_foreach(codes, i, x)
+		json_array_foreach(ids, i, x)
 			json_array_append_new(stocks, json_pack("{s:O}", "sku", x));
-		json_decref(codes);
+		json_decref(ids);
 		r = lk_mpread_api(c, "POST", "/api/v1/stocks", json_pack("{s:o}", "stocks", stocks));
 		if (r == NULL)
 			return c->rc;
-		json_array_foreach(lk_mp_jpath(r, "data.skus_info"), i, x) {
-			const char *code = lk_mp_jstr(x, "sku_code", NULL, 0);
-			lk_mpread_seen(c, code ? code : lk_mp_jstr(x, "sku", b1, sizeof b1),
-			    lk_mp_jint(x, "max_sellable_quantity", 0));
-		}
+		json_array_foreach(lk_mp_jpath(r, "data.skus_info"), i, x)
+			lk_mpread_seen(c, lk_mp_jstr(x, "sku", b1, sizeof b1), lk_mp_jint(x, "max_sellable_quantity", 0));
 		json_decref(r);
 	}
 }

@@ -35,11 +35,13 @@ struct lk_mpread_ctx {
 	const char *base;
 	struct lk_mpread_idmap map;
 	int idcol;                  /* catalog column of the marketplace id, or -1 */
+	const char *idname;         /* its name */
 	long long unknown;
 	char first_unknown[80];
 	long long nrec;
 	char now[21];
 	json_t *shown;              /* marketplace ids a stocks listing reported */
+	void *mpdata;               /* the marketplace file's own state during a listing */
 };
 
 /* Sets c->err and c->rc; returns code. */
@@ -55,6 +57,12 @@ json_t *lk_mpread_api(struct lk_mpread_ctx *c, const char *method, const char *p
 long lk_mpread_page(struct lk_mpread_ctx *c, long max);
 /* 0 when v > 0, else fails (78) naming the missing setting. */
 int lk_mpread_need(struct lk_mpread_ctx *c, long long v, const char *what);
+/*
+ * Maps marketplace ids through another catalog column than the
+ * marketplace's id_column (AliExpress reads stock by ae_sku_id); 0, or
+ * -1 when catalog.csv has no such column.
+ */
+int lk_mpread_column(struct lk_mpread_ctx *c, const char *column);
 /* Catalog ids of this marketplace from row *pos on, at most n, as a JSON array. */
 json_t *lk_mpread_ids(struct lk_mpread_ctx *c, size_t *pos, long n, int numeric);
 

@@ -1,6 +1,7 @@
 /*
- * mp-mm.c - MegaMarket: stock updates by offerId (token in the body), the order
- * listings, the stock and offer listings.
+ * mp-mm.c - MegaMarket: stock updates by offerId (token in the body) and the
+ * order listings.  No documented call reads its stock or lists its offers,
+ * so lk has none: its reserve rests on orders alone.
  * Facts: ../shared/specs/marketplaces.md (MegaMarket).
  */
 #include <stdio.h>
@@ -79,65 +80,6 @@ mm_warehouses(struct lk_mpread_ctx *c)
 {
 	lk_mpread_warehouse(c, "default", "default");
 	return 0;
-}
-
-static int
-mm_stocks(struct lk_mpread_ctx *c)
-{
-	json_t *r, *x;
-	size_t i, pos = 0;
-
-	if (c->idcol < 0)
-		return lk_mpread_fail(c, LK_EX_CONFIG, "catalog.csv has no %s column: nothing to ask for",
-		    c->mp->id_column);
-	for (;;) {
-		json_t *ids = lk_mpread_ids(c, &pos, lk_mpread_page(c, 300), 0);
-
-		if (json_array_size(ids) == 0) {
-			json_decref(ids);
-			return 0;
-		}
-		r = lk_mpread_api(c, "POST", "/api/merchantIntegration/v1/offerService/stock/get",
-		    json_pack("{s:{},s:{s:o}}", "meta", "data", "offerIds", ids));
-		if (r == NULL)
-			return c->rc;
-		json_array_foreach(lk_mp_jpath(r, "data.stocks"), i, x)
-			lk_mpread_seen(c, lk_mp_jstr(x, "offerId", NULL, 0), lk_mp_jint(x, "quantity", 0));
-		json_decref(r);
-	}
-}
-
-static int
-mm_products(struct lk_mpread_ctx *c)
-{
-	json_t *r, *x, *y;
-	size_t i, j;
-	long long off = 0, total;
-	long lim = lk_mpread_page(c, 1000);
-
-	for (;;) {
-		r = lk_mpread_api(c, "POST", "/api/merchantIntegration/v1/offerService/offer/list",
-		    json_pack("{s:{},s:{s:I,s:i}}", "meta", "data", "offset", (json_int_t)off, "limit", (int)lim));
-		if (r == NULL)
-			return c->rc;
-		x = lk_mp_jpath(r, "data.offers");
-		total = lk_mp_jint(json_object_get(r, "data"), "total", -1);
-		json_array_foreach(x, i, y) {
-			const char *id = lk_mp_jstr(y, "offerId", NULL, 0);
-			if (id)
-				lk_mpread_product(c, id, id, NULL, lk_mp_jstr(y, "name", NULL, 0), (const char *)NULL);
-		}
-		off += (long long)json_array_size(x);
-		j = json_array_size(x);
-		json_decref(r);
-		if (total < 0)
-			return lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: offer/list: no total in the answer", c->ch->name);
-		if (off >= total)
-			return 0;
-		if (j == 0)
-			return lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: offer/list ended at %lld of %lld offers",
-			    c->ch->name, off, total);
-	}
 }
 
 static int
@@ -238,6 +180,10 @@ const struct lk_mp lk_mp_mm = {
 	.id_column = LK_COL_MM, .batch_max = 300, .rate = 1.0, .burst = 1,
 	.auth = mm_auth,
 	.push_build = mm_build, .push_parse = mm_parse,
-	.orders = mm_orders, .stocks = mm_stocks, .warehouses = mm_warehouses, .products = mm_products,
+	/*
+	 * No public documentation names a call that reads MegaMarket's stock
+	 * or lists its offers (marketplaces.md): no stocks, no products.
+	 */
+	.orders = mm_orders, .warehouses = mm_warehouses,
 	.refused = mm_refused,
 };

@@ -46,12 +46,16 @@ hash(const char *s)
 }
 
 static void
-map_build(struct lk_mpread_ctx *c)
+map_build(struct lk_mpread_ctx *c, const char *column)
 {
 	const struct lk_catalog *cat = &c->cfg->catalog;
 	size_t i;
 
-	c->idcol = lk_catalog_column(cat, c->mp->id_column);
+	free(c->map.key);
+	free(c->map.sku);
+	memset(&c->map, 0, sizeof c->map);
+	c->idcol = lk_catalog_column(cat, column);
+	c->idname = column;
 	if (c->idcol < 0)
 		return;
 	c->map.cap = 64;
@@ -73,6 +77,13 @@ map_build(struct lk_mpread_ctx *c)
 			c->map.sku[h] = lk_catalog_get(cat, (long)i, 0);
 		}
 	}
+}
+
+int
+lk_mpread_column(struct lk_mpread_ctx *c, const char *column)
+{
+	map_build(c, column);
+	return c->idcol < 0 ? -1 : 0;
 }
 
 static const char *
@@ -308,7 +319,7 @@ lk_mpread_ids(struct lk_mpread_ctx *c, size_t *pos, long n, int numeric)
 		if (numeric) {
 			if (lk_parse_ll(id, 1, 1LL << 62, &v) != 0) {
 				lk_warn("%s: catalog %s '%s' is not a number; skipped", c->ch->name,
-				    c->mp->id_column, id);
+				    c->idname, id);
 				continue;
 			}
 			json_array_append_new(a, json_integer(v));
@@ -326,6 +337,7 @@ lk_mpread_run(const struct lk_config *cfg, const struct lk_channel *ch,
     enum lk_mpread_kind kind, struct lk_mpread_opts *o, char *err, size_t errlen)
 {
 	struct lk_mpread_ctx c;
+	int (*fn)(struct lk_mpread_ctx *) = NULL;
 	char aerr[256];
 	int rc;
 
@@ -352,22 +364,35 @@ lk_mpread_run(const struct lk_config *cfg, const struct lk_channel *ch,
 		goto sentinel;
 	}
 	c.auth = curl_slist_append(c.auth, "Accept: application/json");
-	map_build(&c);
+	map_build(&c, c.mp->id_column);
 	if (kind == LK_MPREAD_STOCKS)
 		c.shown = json_object();
 	switch (kind) {
-	case LK_MPREAD_ORDERS: rc = c.mp->orders(&c); break;
-	case LK_MPREAD_STOCKS: rc = c.mp->stocks(&c); break;
-	case LK_MPREAD_WAREHOUSES: rc = c.mp->warehouses(&c); break;
-	case LK_MPREAD_PRODUCTS: rc = c.mp->products(&c); break;
-	default: rc = LK_EX_SOFTWARE;
+	case LK_MPREAD_ORDERS: fn = c.mp->orders; break;
+	case LK_MPREAD_STOCKS: fn = c.mp->stocks; break;
+	case LK_MPREAD_WAREHOUSES: fn = c.mp->warehouses; break;
+	case LK_MPREAD_PRODUCTS: fn = c.mp->products; break;
+	}
+	if (fn != NULL) {
+		rc = fn(&c);
+	} else if (kind == LK_MPREAD_STOCKS) {
+		/* Nothing seen is not "0 shown": no record at all. */
+		lk_info("%s: %s documents no call that reads its stock; nothing seen", ch->name, c.mp->title);
+		json_decref(c.shown);
+		c.shown = NULL;
+		rc = 0;
+		goto done;
+	} else {
+		rc = lk_mpread_fail(&c, LK_EX_UNAVAILABLE, "%s: %s documents no call for this listing",
+		    ch->name, c.mp->title);
 	}
 	if (kind == LK_MPREAD_STOCKS && rc == 0)
 		emit_unreported(&c);
+done:
 	json_decref(c.shown);
 	if (c.unknown > 0)
 		lk_warn("%s: %lld item%s not in catalog.csv's %s column (first: %s); left out",
-		    ch->name, c.unknown, c.unknown == 1 ? "" : "s", c.mp->id_column, c.first_unknown);
+		    ch->name, c.unknown, c.unknown == 1 ? "" : "s", c.idname, c.first_unknown);
 	if (o->http.n_throttled > 0)
 		lk_info("%s: throttled %d time%s", ch->name, o->http.n_throttled,
 		    o->http.n_throttled == 1 ? "" : "s");

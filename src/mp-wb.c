@@ -187,25 +187,86 @@ struct wbord {
 	char at[40];
 };
 
+struct wbords {
+	struct wbord *v;
+	size_t n, cap;
+};
+
+/*
+ * Keeps the orders of an answer that belong to the channel's warehouse:
+ * the listings are per seller account, and every assembly order carries
+ * the seller warehouse it came to (warehouseId) [WB-OAS-FBS].  -1 when the
+ * answer has no order list.
+ */
+static int
+wb_keep(struct lk_mpread_ctx *c, struct wbords *w, json_t *r)
+{
+	json_t *a = json_object_get(r, "orders"), *o;
+	size_t k;
+	char b[32];
+
+	if (!json_is_array(a))
+		return -1;
+	json_array_foreach(a, k, o) {
+		const char *ch = lk_mp_jstr(o, "chrtId", b, sizeof b), *at = lk_mp_jstr(o, "createdAt", NULL, 0);
+
+		if (c->ch->warehouse_id > 0 && lk_mp_jint(o, "warehouseId", 0) != c->ch->warehouse_id)
+			continue;
+		if (w->n == w->cap) {
+			w->cap = w->cap ? w->cap * 2 : 256;
+			w->v = lk_xrealloc(w->v, w->cap * sizeof *w->v);
+		}
+		w->v[w->n].id = lk_mp_jint(o, "id", 0);
+		snprintf(w->v[w->n].chrt, sizeof w->v[w->n].chrt, "%s", ch ? ch : "");
+		snprintf(w->v[w->n].at, sizeof w->v[w->n].at, "%s", at ? at : "");
+		w->n++;
+	}
+	return (int)(json_array_size(a) > 0);
+}
+
+static int
+wbord_cmp(const void *a, const void *b)
+{
+	const struct wbord *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * Open assembly orders of the channel's warehouse.  GET /api/v3/orders/new
+ * gives every new order however old; the history (GET /api/v3/orders,
+ * windows of at most 30 days over --since) adds those already on
+ * assembly (confirm) and recent ones in other states; their status comes
+ * from POST /api/v3/orders/status, 1000 ids a call [WB-OAS-FBS].
+ */
 static int
 wb_orders(struct lk_mpread_ctx *c)
 {
-	struct wbord *v = NULL;
-	size_t n = 0, cap = 0, i;
+	struct wbords w = { NULL, 0, 0 };
+	struct wbord *v;
+	size_t n, i, k;
 	time_t now = lk_now(), from = now - (time_t)c->o->since, to;
 	long lim = lk_mpread_page(c, 1000);
+	json_t *r;
 	int rc = 0;
 
-	/* The history in windows of at most 30 days, each paged with next. */
+	if (lk_mpread_need(c, c->ch->warehouse_id, "warehouse_id"))
+		return c->rc;
+	if ((r = lk_mpread_api(c, "GET", "/api/v3/orders/new", NULL)) == NULL)
+		return c->rc;
+	k = (size_t)wb_keep(c, &w, r);
+	json_decref(r);
+	if (k == (size_t)-1) {
+		rc = lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders/new: unexpected answer", c->ch->name);
+		goto out;
+	}
 	for (; from < now; from = to) {
 		long long next = 0;
-		int pages = 0;
+		int pages = 0, more;
 
 		to = from + 30 * 86400 < now ? from + 30 * 86400 : now;
 		for (;;) {
-			char path[160], b[32];
-			json_t *r, *a, *o;
-			size_t k;
+			char path[160];
 			long long nn;
 
 			snprintf(path, sizeof path, "/api/v3/orders?limit=%ld&next=%lld&dateFrom=%lld&dateTo=%lld",
@@ -214,27 +275,14 @@ wb_orders(struct lk_mpread_ctx *c)
 				rc = c->rc;
 				goto out;
 			}
-			a = json_object_get(r, "orders");
-			if (!json_is_array(a)) {
-				json_decref(r);
+			more = wb_keep(c, &w, r);
+			nn = lk_mp_jint(r, "next", -1);
+			json_decref(r);
+			if (more == -1) {
 				rc = lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders: unexpected answer", c->ch->name);
 				goto out;
 			}
-			json_array_foreach(a, k, o) {
-				const char *ch = lk_mp_jstr(o, "chrtId", b, sizeof b), *at = lk_mp_jstr(o, "createdAt", NULL, 0);
-				if (n == cap) {
-					cap = cap ? cap * 2 : 256;
-					v = lk_xrealloc(v, cap * sizeof *v);
-				}
-				v[n].id = lk_mp_jint(o, "id", 0);
-				snprintf(v[n].chrt, sizeof v[n].chrt, "%s", ch ? ch : "");
-				snprintf(v[n].at, sizeof v[n].at, "%s", at ? at : "");
-				n++;
-			}
-			nn = lk_mp_jint(r, "next", -1);
-			k = json_array_size(a);
-			json_decref(r);
-			if (k == 0)
+			if (more == 0)
 				break;
 			if (nn <= next || ++pages > LK_MP_MAX_PAGES) {
 				rc = lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders: the listing does not advance (next %lld)",
@@ -244,10 +292,16 @@ wb_orders(struct lk_mpread_ctx *c)
 			next = nn;
 		}
 	}
-	/* Their status, 1000 ids a call. */
+	/* A new order inside the window is in both listings: once is enough. */
+	if (w.n > 1)
+		qsort(w.v, w.n, sizeof *w.v, wbord_cmp);
+	for (i = n = 0; i < w.n; i++)
+		if (n == 0 || w.v[n - 1].id != w.v[i].id)
+			w.v[n++] = w.v[i];
+	v = w.v;
 	for (i = 0; i < n; ) {
-		json_t *ids = json_array(), *r, *o;
-		size_t k, start = i;
+		json_t *ids = json_array(), *o;
+		size_t start = i;
 		char idb[32];
 
 		for (; i < n && json_array_size(ids) < 1000; i++)
@@ -276,7 +330,7 @@ wb_orders(struct lk_mpread_ctx *c)
 		json_decref(r);
 	}
 out:
-	free(v);
+	free(w.v);
 	return rc;
 }
 

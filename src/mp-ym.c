@@ -16,6 +16,7 @@
 
 /* ---- stock updates ---- */
 
+/* One API version per channel, for its stock updates and its listings alike. */
 static int
 ym_v3(const struct lk_channel *ch)
 {
@@ -124,7 +125,7 @@ ym_paged(struct lk_mpread_ctx *c, const char *path, json_t *body, const char *it
 		size_t i;
 		char *p;
 
-		p = tok ? lk_xasprintf("%s&page_token=%s", path, tok) : lk_xstrdup(path);
+		p = tok ? lk_xasprintf("%s&pageToken=%s", path, tok) : lk_xstrdup(path);
 		r = lk_mpread_api(c, "POST", p, json_deep_copy(body));
 		free(p);
 		if (r == NULL)
@@ -203,14 +204,25 @@ ym_v2_stock_wh(struct lk_mpread_ctx *c, json_t *w)
 		ym_offer_item(c, o);
 }
 
+/*
+ * A v3 channel without campaign_id keeps the orders shipped from its
+ * warehouse (delivery.warehouseId, a string in BusinessOrderDeliveryDTO
+ * [YM-OAS]); campaignIds already scoped the others in the request.
+ */
 static void
 ym_order_item(struct lk_mpread_ctx *c, json_t *o)
 {
 	json_t *it;
 	size_t i;
-	char b[32];
-	const char *id = lk_mp_jstr(o, "orderId", b, sizeof b);
+	char b[32], wb[32], want[32];
+	const char *id = lk_mp_jstr(o, "orderId", b, sizeof b), *wh;
 
+	if (c->ch->campaign_id <= 0 && c->ch->warehouse_id > 0) {
+		wh = lk_mp_jstr(json_object_get(o, "delivery"), "warehouseId", wb, sizeof wb);
+		snprintf(want, sizeof want, "%lld", c->ch->warehouse_id);
+		if (wh == NULL || strcmp(wh, want) != 0)
+			return;
+	}
 	json_array_foreach(json_object_get(o, "items"), i, it)
 		lk_mpread_order(c, id ? id : "", lk_mp_jstr(it, "offerId", NULL, 0), lk_mp_jint(it, "count", 0),
 		    lk_mp_jstr(o, "status", NULL, 0), lk_mp_jstr(o, "creationDate", NULL, 0));
@@ -228,13 +240,11 @@ ym_product_item(struct lk_mpread_ctx *c, json_t *m)
 		    lk_mp_jstr(json_object_get(m, "mapping"), "marketSku", b, sizeof b), (const char *)NULL);
 }
 
-/* The listings' API version: v3 when ym_api says so, or when unset and business_id is. */
-static int
-ym_read_v3(const struct lk_channel *ch)
-{
-	return ch->ym_api ? strcmp(ch->ym_api, "v3") == 0 : ch->business_id > 0;
-}
-
+/*
+ * Warehouses of the business, paged by pageToken with limit <= 30 in both
+ * versions: POST v2/businesses/{businessId}/warehouses (getPagedWarehouses,
+ * cabinets with warehouse groups) or v3 (getPartnerWarehouses) [YM-OAS].
+ */
 static int
 ym_warehouses(struct lk_mpread_ctx *c)
 {
@@ -243,20 +253,8 @@ ym_warehouses(struct lk_mpread_ctx *c)
 
 	if (lk_mpread_need(c, ch->business_id, "business_id"))
 		return c->rc;
-	if (!ym_read_v3(ch)) {
-		json_t *r, *w;
-		size_t i;
-
-		snprintf(path, sizeof path, "/v2/businesses/%lld/warehouses", ch->business_id);
-		if ((r = lk_mpread_api(c, "POST", path, json_object())) == NULL)
-			return c->rc;
-		json_array_foreach(lk_mp_jpath(r, "result.warehouses"), i, w)
-			ym_wh_item(c, w);
-		json_decref(r);
-		return 0;
-	}
-	snprintf(path, sizeof path, "/v3/businesses/%lld/warehouses?limit=%ld", ch->business_id,
-	    lk_mpread_page(c, 30));
+	snprintf(path, sizeof path, "/%s/businesses/%lld/warehouses?limit=%ld", ym_v3(ch) ? "v3" : "v2",
+	    ch->business_id, lk_mpread_page(c, 30));
 	return ym_paged(c, path, json_object(), "result.warehouses", ym_wh_item);
 }
 
@@ -266,7 +264,7 @@ ym_stocks(struct lk_mpread_ctx *c)
 	const struct lk_channel *ch = c->ch;
 	char path[160];
 
-	if (ym_read_v3(ch)) {
+	if (ym_v3(ch)) {
 		if (lk_mpread_need(c, ch->business_id, "business_id") ||
 		    lk_mpread_need(c, ch->warehouse_id, "warehouse_id"))
 			return c->rc;
@@ -293,7 +291,8 @@ ym_orders(struct lk_mpread_ctx *c)
 		json_decref(body);
 		return c->rc;
 	}
-	if (!ym_read_v3(ch) && ch->campaign_id > 0)
+	/* getBusinessOrders lists every campaign of the business unless campaignIds says which. */
+	if (ch->campaign_id > 0)
 		json_object_set_new(body, "campaignIds", json_pack("[I]", (json_int_t)ch->campaign_id));
 	snprintf(path, sizeof path, "/v1/businesses/%lld/orders?limit=%ld", ch->business_id,
 	    lk_mpread_page(c, 50));

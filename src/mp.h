@@ -74,7 +74,9 @@ struct lk_mp {
 	/*
 	 * --- lk-fetch: listings (mp-read.h), each read to its end ---
 	 * Each emits its records through lk_mpread_* (mp-int.h) and returns
-	 * 0 or an exit code with the reason set by lk_mpread_fail().
+	 * 0 or an exit code with the reason set by lk_mpread_fail().  NULL:
+	 * the marketplace documents no such call (MegaMarket's stocks and
+	 * products): stocks then give no seen record, products fail (69).
 	 */
 	int (*orders)(struct lk_mpread_ctx *c);
 	int (*stocks)(struct lk_mpread_ctx *c);

@@ -109,7 +109,7 @@ lk_push_get(struct lk_push_ctx *c, const char *url, struct lk_http_resp *resp)
 {
 	int rc;
 
-	lk_pace_wait(&c->pace);
+	/* Not paced: the update budget is for updates, a poll is a read (AliExpress tasks). */
 	rc = lk_http_request("GET", url, c->headers, NULL, 0, &c->http, resp);
 	count_http(c);
 	return rc;

@@ -173,7 +173,7 @@ void lk_push_item_fail(struct lk_push_item *it, enum lk_pi_state st, const char 
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Marks every not-yet-judged item of the batch with the same verdict. */
 void lk_push_fail_all(struct lk_push_item **it, size_t n, enum lk_pi_state st, const char *code, const char *msg);
-/* A paced, counted GET for follow-up calls (AliExpress tasks); an exit code as lk_http_request. */
+/* A counted GET for follow-up reads (AliExpress task polls), outside the update pacing; an exit code as lk_http_request. */
 int lk_push_get(struct lk_push_ctx *c, const char *url, struct lk_http_resp *resp);
 /* The common verdict for statuses the adapters treat alike (401/403, 5xx, 429); -1 when not one. */
 int lk_push_common_status(long status, struct lk_push_item **it, size_t n, const struct lk_http_resp *resp,

@@ -222,6 +222,7 @@ const char *lk_catalog_get(const struct lk_catalog *c, long row, int col);
 #define LK_COL_MM       "mm_offer_id"
 #define LK_COL_AE       "ae_sku_code"
 #define LK_COL_AE_PID   "ae_product_id"
+#define LK_COL_AE_SKU_ID "ae_sku_id"      /* AliExpress numeric sku id: stock reads */
 
 /* --- overrides.csv: sku,channel,qty  (qty a number or "hide") --- */
 struct lk_override {

@@ -74,4 +74,19 @@ test_expect_success 'AliExpress: grouped by product; per-sku task errors fail on
 	double_ctl GET "/_double/log?mp=ae" | jq -s -e "[.[] | .method] == [\"POST\", \"GET\"] and (.[0].body.products | length) == 21"
 '
 
+test_expect_success 'AliExpress: task results that cannot be read are never counted as sent' '
+	double_ctl POST /_double/reset >/dev/null &&
+	mkstate s 4 &&
+	allocs ae 1 4 "i + 2" >in &&
+	double_ctl POST /_double/faults "{\"count\":100,\"status\":500,\"path\":\"/api/v1/tasks\"}" >/dev/null &&
+	{ lk-push -C s in >out 2>err; rc=$?; } &&
+	double_ctl DELETE /_double/faults >/dev/null &&
+	test "$rc" != 0 && test_grep err "not counted as sent" &&
+	test "$(jq -s "[.[] | select(.status == \"ok\")] | length" out)" = 0 &&
+	double_ctl DELETE /_double/log >/dev/null &&
+	lk-push -C s in >out2 2>err2 &&
+	test "$(jq -s "[.[] | select(.status == \"ok\")] | length" out2)" = 4 &&
+	double_ctl GET "/_double/log?mp=ae" | jq -s -e "[.[] | select(.method == \"POST\")] | length == 1"
+'
+
 test_done

@@ -36,8 +36,8 @@ DEFAULT_AUTH = {"wb": "wb-test-token",
                 "ym": "ym-test-key", "mm": "mm-test-token", "ae": "ae-test-token"}
 
 
-def now_iso():
-    return datetime.datetime.now(datetime.timezone.utc).astimezone(
+def now_iso(offset=0):
+    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=offset)).astimezone(
         datetime.timezone(datetime.timedelta(hours=3))).isoformat(timespec="seconds")
 
 
@@ -523,8 +523,6 @@ class App:
         R(("POST", r"/v2/businesses/(\d+)/offer-mappings", "ym", self.ym_offer_mappings, "business"))
         # MegaMarket
         R(("POST", r"/api/merchantIntegration/v1/offerService/stock/update", "mm", self.mm_stock_update, None))
-        R(("POST", r"/api/merchantIntegration/v1/offerService/stock/get", "mm", self.mm_stock_get, None))
-        R(("POST", r"/api/merchantIntegration/v1/offerService/offer/list", "mm", self.mm_offer_list, None))
         R(("POST", r"/api/market/v1/orderService/order/search", "mm", self.mm_order_search, None))
         R(("POST", r"/api/market/v1/orderService/order/get", "mm", self.mm_order_get, None))
         # AliExpress
@@ -1077,17 +1075,22 @@ class App:
             items = []
             for k in page:
                 it = m["items"][k]
-                present = 0
-                whs = []
+                # one entry per scheme (fbs / rfbs), summed over its warehouses [OZ-OAS]
+                by_type = {}
                 for wid, d in m["stock"].items():
                     if k in d:
-                        present += d[k]
-                        whs.append(int(wid))
-                reserved = self._oz_reserved(k)
+                        w = m["warehouses"].get(int(wid), m["warehouses"].get(wid, {}))
+                        t = by_type.setdefault("rfbs" if w.get("is_rfbs") else "fbs", [0, 0, []])
+                        rsv = self._oz_reserved(k, wid)
+                        t[0] += d[k] + rsv
+                        t[1] += rsv
+                        t[2].append(int(wid))
+                if not by_type:
+                    by_type["fbs"] = [0, 0, []]
                 items.append({"offer_id": it["offer_id"], "product_id": it["product_id"],
-                              "stocks": [{"type": "fbs", "present": present + reserved, "reserved": reserved,
+                              "stocks": [{"type": t, "present": v[0], "reserved": v[1],
                                           "sku": it["ozon_sku"], "shipment_type": "SHIPMENT_TYPE_GENERAL",
-                                          "warehouse_ids": whs}]})
+                                          "warehouse_ids": v[2]} for t, v in sorted(by_type.items())]})
         nxt = off + len(page)
         return Resp(200, {"items": items, "total": total, "cursor": b64tok(nxt) if nxt < total else ""})
 
@@ -1358,7 +1361,7 @@ class App:
             req.json, req.json_ok = {}, True
         self.need_json(req, "ym")
         self.validate("ym.v3_wh", req, "ym")
-        limit = self._ym_limit(req, 30, 30)
+        limit = self._ym_limit(req, 30, 15)
         off = self._ym_page(req)
         st = self.state
         with st.lock:
@@ -1376,18 +1379,28 @@ class App:
         return Resp(200, {"status": "OK", "result": res})
 
     def ym_v2_wh(self, req, bid):
+        # getPagedWarehouses: pageToken paging, limit 1..30, default 15 (PageLimit30) [YM-OAS]
         if not req.raw:
             req.json, req.json_ok = {}, True
         self.need_json(req, "ym")
         self.validate("ym.v2_wh", req, "ym")
+        limit = self._ym_limit(req, 30, 15)
+        off = self._ym_page(req)
         st = self.state
         with st.lock:
             self._ym_business(bid)
             camp = {c["warehouse_id"]: cid for cid, c in st.mp["ym"]["campaigns"].items()}
             whs = [{"id": int(w["id"]), "name": w.get("name"), "campaignId": camp.get(int(w["id"]), 0),
-                    "express": False, "groupInfo": None}
+                    "express": False}
                    for w in st.mp["ym"]["warehouses"].values()]
-        return Resp(200, {"status": "OK", "result": {"warehouses": whs}})
+        if req.json.get("campaignIds"):
+            want = set(req.json["campaignIds"])
+            whs = [w for w in whs if w["campaignId"] in want]
+        page = whs[off:off + limit]
+        res = {"warehouses": page}
+        if off + len(page) < len(whs):
+            res["paging"] = {"nextPageToken": b64tok(off + len(page))}
+        return Resp(200, {"status": "OK", "result": res})
 
     def _ym_order(self, o):
         it = self.state.mp["ym"]["items"].get(o["item"], {})
@@ -1397,7 +1410,7 @@ class App:
                 "paymentType": "PREPAID", "paymentMethod": "YANDEX", "fake": False,
                 "items": [{"id": o["num"] * 10 + 1, "offerId": o["item"], "offerName": it.get("name", ""),
                            "count": o["qty"]}],
-                "delivery": {"warehouseId": int(o["warehouse"]) if o["warehouse"] else 0,
+                "delivery": {"warehouseId": str(o["warehouse"]) if o["warehouse"] else "",
                              "type": "DELIVERY", "dispatchType": "BUYER"}}
 
     def ym_orders(self, req, bid):
@@ -1477,31 +1490,6 @@ class App:
             for s in stocks:
                 wh[s["offerId"]] = s["quantity"]
         return Resp(200, {"success": 1, "meta": {}, "data": {}})
-
-    def mm_stock_get(self, req):
-        d = req.json.get("data") or {}
-        ids = d.get("offerIds")
-        st = self.state
-        with st.lock:
-            m = st.mp["mm"]
-            wh = m["stock"].get("default", {})
-            keys = ids if isinstance(ids, list) and ids else list(m["order"])
-            out = [{"offerId": k, "quantity": wh[k]} for k in keys if k in wh]
-        return Resp(200, {"success": 1, "meta": {}, "data": {"stocks": out}})
-
-    def mm_offer_list(self, req):
-        d = req.json.get("data") or {}
-        off, limit = d.get("offset", 0), d.get("limit", 100)
-        if not isinstance(off, int) or not isinstance(limit, int) or off < 0 or not 1 <= limit <= 1000:
-            return mm_err("INVALID_REQUEST", "offset >= 0 and limit 1..1000 required")
-        st = self.state
-        with st.lock:
-            m = st.mp["mm"]
-            keys = list(m["order"])
-            page = keys[off:off + limit]
-            out = [{"offerId": k, "name": m["items"][k].get("name")} for k in page]
-        return Resp(200, {"success": 1, "meta": {}, "data": {"offers": out, "total": len(keys),
-                                                             "offset": off, "limit": limit}})
 
     def mm_order_search(self, req):
         d = req.json.get("data") or {}
@@ -1596,8 +1584,11 @@ class App:
             m = st.mp["ae"]
             wh = m["stock"].get("default", {})
             for s in stocks:
-                k = str(s.get("sku")) if isinstance(s, dict) else None
-                k = m["by_skuid"].get(k, k)
+                # "sku" is AliExpress's numeric sku id, never the seller's sku_code [AE-DOC]
+                sid = s.get("sku") if isinstance(s, dict) else None
+                if not isinstance(sid, str) or not sid.isdigit():
+                    return ae_err(400, "BAD_REQUEST", "stocks[].sku must be a numeric sku id")
+                k = m["by_skuid"].get(sid)
                 if k in m["items"]:
                     it = m["items"][k]
                     out.append({"sku": it["sku_id"], "sku_code": k, "product_id": it["product_id"],
@@ -1762,6 +1753,7 @@ class App:
             return 400, {"error": "mp must be one of %s" % ",".join(MPS)}
         item = str(b.get("item", ""))
         qty = int(b.get("qty", 1))
+        age = int(b.get("age", 0))      # seconds since the order was placed
         if qty < 1:
             return 400, {"error": "qty must be >= 1"}
         with st.lock:
@@ -1785,6 +1777,8 @@ class App:
                 wh = next(iter(m["warehouses"]))
             ids = []
             created, ts = self._at(b)
+            if age:
+                created, ts = now_iso(-age), int(time.time()) - age
             n_orders = qty if mp == "wb" else 1
             for _ in range(n_orders):
                 st.next_order += 1

@@ -1,0 +1,127 @@
+#!/bin/sh
+# lk-fetch against the double: what each listing asks and which records
+# belong to which channel when an account has several warehouses or
+# campaigns (two WB channels, two Ozon warehouses FBS + rFBS, YM
+# campaigns), AliExpress stock by sku_id, YM paging and API version,
+# MegaMarket's missing stock read, WB new orders however old.
+# Test bodies are single-quoted strings eval'ed by lib.sh, so their
+# expansions and the variables they use look dead to shellcheck.
+# shellcheck disable=SC2016,SC2034,SC2317
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t1-fetch-lib.sh
+. "$(dirname "$0")/t1-fetch-lib.sh"
+
+command -v jq >/dev/null || { test_skip 'marketplace listing scopes' 'jq missing'; test_done; }
+start_server D "$PY" "$TOP/tests/double/mpdouble.py" --port 0 --seed "$TOP/tests/double/seed-demo.json" \
+	--time-scale 0.01 --quiet || exit 1
+DU=http://127.0.0.1:$D_PORT
+LK_T_WB=wb-test-token LK_T_OZ=ozon-test-key LK_T_YM=ym-test-key LK_T_MM=mm-test-token LK_T_AE=ae-test-token
+export LK_T_WB LK_T_OZ LK_T_YM LK_T_MM LK_T_AE
+
+ctl() { curl -sS --fail -X "$1" "$DU$2" ${3:+-d "$3"}; }
+fetch() { ctl DELETE /_double/log >/dev/null && lk-fetch -C "$STATE" "$@"; }
+# the logged requests (method path) of a marketplace since the last fetch
+reqs() { ctl GET "/_double/log?mp=$1" | jq -r '"\(.method) \(.path)"'; }
+recs() { jq -r "select(.type == \"$1\") | [$2] | map(tostring) | join(\" \")" "$3" | sort; }
+
+STATE=$TRASH/state
+mkstate "$STATE"
+echo '{"kind": "csv", "url": "/dev/null"}' >"$STATE/sources/main.json"
+"$PY" - "$TOP/tests/double/seed-demo.json" "$STATE" "$DU" <<'EOF' || exit 1
+import json, sys
+seed, st, url = sys.argv[1:4]
+d = json.load(open(seed))
+rows = {}
+for it in d["wb"]["items"]: rows.setdefault(it["sku"], {})["wb_chrt_id"] = str(it["chrtId"])
+for it in d["ozon"]["items"]: rows.setdefault(it["sku"], {})["ozon_offer_id"] = it["offer_id"]
+for it in d["ym"]["items"]: rows.setdefault(it["sku"], {})["ym_sku"] = it["offerId"]
+for it in d["mm"]["items"]: rows.setdefault(it["sku"], {})["mm_offer_id"] = it["offerId"]
+for it in d["ae"]["items"]:
+    rows.setdefault(it["sku"], {}).update({"ae_sku_code": it["sku_code"], "ae_sku_id": it["sku_id"]})
+cols = ["wb_chrt_id", "ozon_offer_id", "ym_sku", "mm_offer_id", "ae_sku_code", "ae_sku_id"]
+with open(st + "/catalog.csv", "w") as f:
+    f.write("sku," + ",".join(cols) + "\n")
+    for k in sorted(rows):
+        f.write(k + "," + ",".join(rows[k].get(c, "") for c in cols) + "\n")
+ch = {"wb1": {"marketplace": "wb", "warehouse_id": 507, "credentials": {"env": "LK_T_WB"}},
+      "wb2": {"marketplace": "wb", "warehouse_id": 508, "credentials": {"env": "LK_T_WB"}},
+      "oz1": {"marketplace": "ozon", "warehouse_id": 22142605386000,
+              "credentials": {"env": "LK_T_OZ", "client_id": "1001"}},
+      "oz2": {"marketplace": "ozon", "warehouse_id": 22142605387000,
+              "credentials": {"env": "LK_T_OZ", "client_id": "1001"}},
+      "ym1": {"marketplace": "ym", "campaign_id": 1111, "business_id": 777, "credentials": {"env": "LK_T_YM"}},
+      "ym3": {"marketplace": "ym", "ym_api": "v3", "business_id": 777, "warehouse_id": 56,
+              "credentials": {"env": "LK_T_YM"}},
+      "mm": {"marketplace": "mm", "credentials": {"env": "LK_T_MM"}},
+      "ae": {"marketplace": "ae", "credentials": {"env": "LK_T_AE"}}}
+for n, c in ch.items():
+    c.update({"base_url": url, "sources": ["main"], "rule": [{"share": 100}]})
+    json.dump(c, open("%s/channels/%s.json" % (st, n), "w"))
+EOF
+
+test_expect_success 'WB: two channels of one account see only their own warehouse'"'"'s orders' '
+	ctl POST /_double/orders "{\"mp\":\"wb\",\"item\":\"100001\",\"qty\":1,\"warehouse\":\"507\"}" >/dev/null &&
+	ctl POST /_double/orders "{\"mp\":\"wb\",\"item\":\"100002\",\"qty\":2,\"warehouse\":\"508\"}" >/dev/null &&
+	fetch --orders wb1 >o1 && fetch --orders wb2 >o2 &&
+	test "$(recs order ".sku, .qty" o1)" = "SKU-0001 1" &&
+	test "$(recs order ".sku, .qty" o2 | uniq -c | sed "s/^ *//")" = "2 SKU-0002 1" &&
+	tail -n 1 o1 | jq -e ".records == 1"
+'
+
+test_expect_success 'WB: a new order older than --since is still found (orders/new)' '
+	ctl POST /_double/orders "{\"mp\":\"wb\",\"item\":\"100003\",\"qty\":1,\"warehouse\":\"507\",\"age\":432000}" >/dev/null &&
+	fetch --orders wb1 >o1 &&
+	recs order .sku o1 >got && printf "SKU-0001\nSKU-0003\n" >want && test_cmp want got &&
+	reqs wb | grep -qx "GET /api/v3/orders/new"
+'
+
+test_expect_success 'Ozon: FBS and rFBS warehouses each read their own stock' '
+	ctl POST /_double/stock "{\"mp\":\"ozon\",\"warehouse\":\"22142605386000\",\"stock\":{\"SKU-0001\":3,\"SKU-0002\":4}}" >/dev/null &&
+	ctl POST /_double/stock "{\"mp\":\"ozon\",\"warehouse\":\"22142605387000\",\"stock\":{\"SKU-0001\":10,\"SKU-0003\":6}}" >/dev/null &&
+	fetch --stocks oz1 >s1 && fetch --stocks oz2 >s2 &&
+	recs seen ".sku, .qty" s1 | grep -v " 0$" >got1 && printf "SKU-0001 3\nSKU-0002 4\n" >want1 &&
+	recs seen ".sku, .qty" s2 | grep -v " 0$" >got2 && printf "SKU-0001 10\nSKU-0003 6\n" >want2 &&
+	test_cmp want1 got1 && test_cmp want2 got2 &&
+	test "$(recs seen ".sku, .qty" s2 | grep -c "^SKU-0002 0$")" = 1
+'
+
+test_expect_success 'YM: campaignIds scope a campaign channel, the warehouse a v3 one' '
+	ctl POST /_double/orders "{\"mp\":\"ym\",\"item\":\"SKU-0004\",\"qty\":1,\"campaign\":1111}" >/dev/null &&
+	ctl POST /_double/orders "{\"mp\":\"ym\",\"item\":\"SKU-0005\",\"qty\":2,\"campaign\":1112}" >/dev/null &&
+	fetch --orders ym1 >o1 && test "$(recs order ".sku, .qty" o1)" = "SKU-0004 1" &&
+	ctl GET "/_double/log?mp=ym" | jq -s -e ".[0].body.campaignIds == [1111]" &&
+	fetch --orders ym3 >o3 && test "$(recs order ".sku, .qty" o3)" = "SKU-0005 2"
+'
+
+test_expect_success 'YM: a channel without ym_api reads through v2, as it pushes' '
+	fetch --stocks ym1 >/dev/null && lk-fetch -C "$STATE" --warehouses ym1 >/dev/null &&
+	reqs ym >got && ! grep -q " /v3/" got &&
+	grep -qx "POST /v2/campaigns/1111/offers/stocks" got
+'
+
+test_expect_success 'YM v2: warehouses are paged (pageToken, limit <= 30)' '
+	LK_FETCH_PAGE_SIZE=1 fetch --warehouses ym1 >w &&
+	recs warehouse .id w >got && printf "55\n56\n" >want && test_cmp want got &&
+	test "$(reqs ym | grep -c "^POST /v2/businesses/777/warehouses$")" = 2 &&
+	ctl GET "/_double/log?mp=ym" | jq -r .query | grep -q "pageToken="
+'
+
+test_expect_success 'AliExpress: stock read by numeric sku_id, mapped back through ae_sku_id' '
+	ctl POST /_double/stock "{\"mp\":\"ae\",\"warehouse\":\"default\",\"stock\":{\"SKU-0002\":9}}" >/dev/null &&
+	fetch --stocks ae >s &&
+	recs seen ".sku, .qty" s | grep "^SKU-0002 " >got && echo "SKU-0002 9" >want && test_cmp want got &&
+	ctl GET "/_double/log?mp=ae" | jq -e ".body.stocks | all(.sku | test(\"^[0-9]+$\"))"
+'
+
+test_expect_success 'AliExpress: no ae_sku_id column is a configuration error (78)' '
+	cp -r "$STATE" s2 && cut -d, -f1-6 "$STATE/catalog.csv" >s2/catalog.csv &&
+	test_expect_code 78 lk-fetch -C s2 --stocks ae >out 2>err && test_grep err ae_sku_id
+'
+
+test_expect_success 'MegaMarket: no documented stock read: no request, no seen record' '
+	fetch --stocks mm >s 2>err && test ! -s s && test -z "$(reqs mm)" &&
+	test_grep err "documents no call"
+'
+
+test_done
