@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "err.h"
 #include "exit.h"
+#include "mp.h"
 #include "repo.h"
 #include "secrets.h"
 #include "state.h"
@@ -63,7 +64,10 @@ cmd_check(const char *dir, const char *rev)
 		lk_cred_check_files(&cfg, &d);
 	/* The rules as lk-alloc reads them: equal groups, filters, overrides. */
 	a = lk_alloc_new(&cfg, &d);
+	/* What the marketplaces need: ids, unique catalog ids, one channel per warehouse. */
+	lk_mp_check(&cfg, &d);
 	if (a == NULL || d.n > 0) {
+		lk_alloc_free(a);
 		lk_diag_print(&d);
 		lk_die(LK_EX_CONFIG, "%s: %zu configuration problem%s", lk_state_dir(st),
 		    d.n, d.n == 1 ? "" : "s");

@@ -311,6 +311,21 @@ ae_auth(const struct lk_channel *ch, const char *secret, struct curl_slist **hea
 	return lk_mp_header(headers, "x-auth-token", secret);
 }
 
+/* An update names product_id and sku_code; a stock read, sku_id. */
+static void
+ae_check(const struct lk_config *cfg, const struct lk_channel *ch, struct lk_diag *d)
+{
+	const char *pid = ch->ae_product_column ? ch->ae_product_column : LK_COL_AE_PID;
+
+	if (lk_catalog_column(&cfg->catalog, pid) < 0)
+		lk_diag_add(d, "catalog.csv", pid, "missing (%s pushes by product_id)", ch->name);
+	if (lk_catalog_column(&cfg->catalog, LK_COL_AE_SKU_ID) < 0)
+		lk_diag_add(d, "catalog.csv", LK_COL_AE_SKU_ID, "missing (%s reads stock by sku_id; "
+		    "lk-fetch --products %s lists them)", ch->name, ch->name);
+}
+
+static const char *const ae_more_ids[] = { LK_COL_AE_SKU_ID, NULL };
+
 /* 1000 products a request; the rate is unconfirmed, kept low (marketplaces.md). */
 const struct lk_mp lk_mp_ae = {
 	.id = LK_MP_AE, .name = "ae", .title = "AliExpress",
@@ -320,4 +335,5 @@ const struct lk_mp lk_mp_ae = {
 	.push_build = ae_build, .push_parse = ae_parse,
 	.orders = ae_orders, .stocks = ae_stocks, .warehouses = ae_warehouses, .products = ae_products,
 	.refused = ae_refused,
+	.check = ae_check, .more_id_columns = ae_more_ids,
 };

@@ -332,6 +332,16 @@ ym_auth(const struct lk_channel *ch, const char *secret, struct curl_slist **hea
 	return lk_mp_header(headers, "Api-Key", secret);
 }
 
+/* Orders and warehouses are read by business in both versions. */
+static void
+ym_check(const struct lk_config *cfg, const struct lk_channel *ch, struct lk_diag *d)
+{
+	(void)cfg;
+	if (ch->business_id <= 0)
+		lk_diag_add(d, ch->file, "business_id", "missing (orders and warehouses are read by business: "
+		    "POST /v1/businesses/{businessId}/orders)");
+}
+
 /*
  * v2 takes 2000 skus a request and 100000 skus a minute, v3 50 requests
  * a minute: the stricter one is used (marketplaces.md).
@@ -343,4 +353,5 @@ const struct lk_mp lk_mp_ym = {
 	.auth = ym_auth,
 	.push_build = ym_build, .push_parse = ym_parse,
 	.orders = ym_orders, .stocks = ym_stocks, .warehouses = ym_warehouses, .products = ym_products,
+	.check = ym_check,
 };

@@ -186,3 +186,96 @@ lk_mp_envelope(const json_t *j, char *code, size_t codelen, char *msg, size_t ms
 		snprintf(code, codelen, "HTTP_%ld", status);
 	snprintf(msg, msglen, "HTTP %ld: %s%s%s", status, code, m ? ": " : "", m ? m : "");
 }
+
+/* ---- accounts and checks ---- */
+
+char *
+lk_mp_account(const struct lk_mp *mp, const struct lk_channel *ch)
+{
+	const struct lk_cred *c = &ch->cred;
+
+	return lk_xasprintf("%s %s %s%s%s%s%s client=%s%s", mp->name, lk_mp_base_url(mp, ch),
+	    c->env ? "env=" : "", c->env ? c->env : "", c->file ? "file=" : "", c->file ? c->file : "",
+	    c->key ? c->key : "", c->client_id ? c->client_id : "", c->client_id_env ? c->client_id_env : "");
+}
+
+/* Where a channel's stock lives: its campaign (YM v2), warehouse, or (one stock per account) its account. */
+static char *
+location(const struct lk_mp *mp, const struct lk_channel *ch)
+{
+	const char *base = lk_mp_base_url(mp, ch);
+
+	if (mp->id == LK_MP_YM && !(ch->ym_api && strcmp(ch->ym_api, "v3") == 0))
+		return lk_xasprintf("%s %s campaign %lld", mp->name, base, ch->campaign_id);
+	if (ch->warehouse_id > 0)
+		return lk_xasprintf("%s %s warehouse %lld", mp->name, base, ch->warehouse_id);
+	return lk_mp_account(mp, ch);
+}
+
+/* One id on two skus of a catalog column: each pair named, the first few. */
+static void
+check_unique(const struct lk_catalog *cat, const char *column, struct lk_diag *d)
+{
+	int col = lk_catalog_column(cat, column);
+	json_t *seen;
+	size_t i, dups = 0;
+
+	if (col < 0)
+		return;
+	seen = json_object();
+	for (i = 0; i < cat->nrows; i++) {
+		const char *id = lk_catalog_get(cat, (long)i, col), *sku = lk_catalog_get(cat, (long)i, 0);
+		json_t *first;
+
+		if (*id == '\0')
+			continue;
+		if ((first = json_object_get(seen, id)) == NULL) {
+			json_object_set_new(seen, id, json_string(sku));
+			continue;
+		}
+		if (dups++ < 10)
+			lk_diag_add(d, "catalog.csv", column, "'%s' is on both %s and %s "
+			    "(one update would carry it twice)", id, json_string_value(first), sku);
+	}
+	if (dups > 10)
+		lk_diag_add(d, "catalog.csv", column, "%zu more ids on two skus", dups - 10);
+	json_decref(seen);
+}
+
+void
+lk_mp_check(const struct lk_config *cfg, struct lk_diag *d)
+{
+	json_t *where = json_object(), *cols = json_object();
+	size_t i, k;
+
+	for (i = 0; i < cfg->nchannels; i++) {
+		const struct lk_channel *ch = &cfg->channels[i];
+		const struct lk_mp *mp = lk_mp_find(ch->marketplace);
+		json_t *other;
+		char *loc;
+
+		if (mp == NULL || !ch->enabled)
+			continue;
+		if (mp->check)
+			mp->check(cfg, ch, d);
+		json_object_set_new(cols, mp->id_column, json_true());
+		for (k = 0; mp->more_id_columns && mp->more_id_columns[k]; k++)
+			json_object_set_new(cols, mp->more_id_columns[k], json_true());
+		loc = location(mp, ch);
+		if ((other = json_object_get(where, loc)) != NULL)
+			lk_diag_add(d, ch->file, "warehouse_id", "the same %s stock as channel %s "
+			    "(two channels on one warehouse overwrite each other)", mp->title, json_string_value(other));
+		else
+			json_object_set_new(where, loc, json_string(ch->name));
+		free(loc);
+	}
+	{
+		const char *col;
+		json_t *v;
+
+		json_object_foreach(cols, col, v)
+			check_unique(&cfg->catalog, col, d);
+	}
+	json_decref(where);
+	json_decref(cols);
+}

@@ -88,6 +88,14 @@ struct lk_mp {
 	 * NULL: every 2xx is an answer.
 	 */
 	int (*refused)(const json_t *answer, char *msg, size_t msglen);
+
+	/*
+	 * What a channel of this marketplace needs beyond config.c's checks,
+	 * reported into d (lk-state check); NULL: nothing more.
+	 */
+	void (*check)(const struct lk_config *cfg, const struct lk_channel *ch, struct lk_diag *d);
+	/* Further catalog columns whose ids must be unique (NULL-terminated), besides id_column. */
+	const char *const *more_id_columns;
 };
 
 extern const struct lk_mp lk_mp_wb, lk_mp_ozon, lk_mp_ym, lk_mp_mm, lk_mp_ae;
@@ -97,5 +105,19 @@ const struct lk_mp *lk_mp_find(const char *name);
 const char *lk_mp_base_url(const struct lk_mp *mp, const struct lk_channel *ch);
 int lk_mp_auth(const struct lk_mp *mp, const struct lk_channel *ch,
     struct curl_slist **headers, char **body_token, char *err, size_t errlen);
+/*
+ * What a later stage would refuse, found before a run (lk-state check):
+ * ids a marketplace needs that a channel lacks, one marketplace id on two
+ * catalog skus (naming both), two channels on one warehouse or campaign.
+ * Problems go into d.
+ */
+void lk_mp_check(const struct lk_config *cfg, struct lk_diag *d);
+/*
+ * The account a channel speaks for, as a key without secrets: the
+ * marketplace, its API root and the credentials entry (variable or file
+ * and key, Ozon's Client-Id).  Channels with one key share the account's
+ * listings and its request budget.  Free the result.
+ */
+char *lk_mp_account(const struct lk_mp *mp, const struct lk_channel *ch);
 
 #endif

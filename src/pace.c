@@ -1,7 +1,16 @@
+/*
+ * pace.c - the token bucket of lk-push (pace.h), and its budget kept
+ * across runs in STATE/.lk/pace/.
+ */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
+#include "atomic.h"
 #include "pace.h"
 
 static double
@@ -92,4 +101,73 @@ lk_pace_charge(struct lk_pace *p, double n)
 		return;
 	refill(p);
 	p->tokens -= n;
+}
+
+static double
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+int
+lk_pace_load(struct lk_pace *p, const char *path)
+{
+	json_error_t e;
+	json_t *j, *tk, *at;
+	double tokens, since;
+
+	if (p->rate <= 0)
+		return 0;
+	j = json_load_file(path, 0, &e);
+	if (j == NULL)
+		return 0;
+	tk = json_object_get(j, "tokens");
+	at = json_object_get(j, "at_ms");
+	if (!json_is_number(tk) || !json_is_number(at)) {
+		json_decref(j);
+		return 0;
+	}
+	tokens = json_number_value(tk);
+	since = wall_ms() - json_number_value(at);
+	json_decref(j);
+	/* A clock that went back refills nothing. */
+	if (since > 0)
+		tokens += since * p->rate / 1000.0;
+	if (tokens > p->burst)
+		tokens = p->burst;
+	p->tokens = tokens;
+	p->started = 1;
+	p->last_ms = now(p);
+	return 1;
+}
+
+int
+lk_pace_save(struct lk_pace *p, const char *path)
+{
+	char buf[128];
+	int n;
+
+	if (p->rate <= 0)
+		return 0;
+	refill(p);
+	n = snprintf(buf, sizeof buf, "{\"tokens\":%.3f,\"at_ms\":%.0f}\n", p->tokens, wall_ms());
+	if (n < 0 || (size_t)n >= sizeof buf) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	return lk_atomic_write(path, buf, (size_t)n);
+}
+
+int
+lk_pace_burst(double doc_rate, int doc_burst, double rate)
+{
+	double b = doc_burst;
+
+	if (rate > 0 && doc_rate > 0 && rate < doc_rate)
+		b = b * rate / doc_rate;
+	b -= 1;
+	return b < 1 ? 1 : (int)b;
 }

@@ -41,6 +41,7 @@ struct run {
 	int stop;               /* exit code that stopped the channel, or 0 */
 	char stop_msg[512];
 	int state_err;
+	char *pace_path;        /* the account's request budget across runs, or NULL (dry run) */
 };
 
 static double
@@ -338,8 +339,11 @@ push_marketplace(struct run *r, const struct lk_config *cfg, long batch)
 	}
 	(void)cfg;
 	rate = ch->rate > 0 ? ch->rate : r->c.mp->rate;
-	burst = r->c.mp->burst > 1 ? r->c.mp->burst - 1 : 1;
+	burst = lk_pace_burst(r->c.mp->rate, r->c.mp->burst, rate);
 	lk_pace_init(&r->c.pace, rate * PACE_MARGIN, burst);
+	/* The account's budget as the last run (or channel of the account) left it. */
+	if (r->pace_path != NULL)
+		lk_pace_load(&r->c.pace, r->pace_path);
 	r->c.http.quiet = lk_quiet;
 	if (ch->timeout > 0)
 		r->c.http.timeout_ms = (long)ch->timeout * 1000;
@@ -370,6 +374,8 @@ push_marketplace(struct run *r, const struct lk_config *cfg, long batch)
 	}
 	free(temp);
 	free(v);
+	if (r->pace_path != NULL && lk_pace_save(&r->c.pace, r->pace_path) != 0)
+		lk_warn("%s: cannot keep the request budget in %s:", ch->name, r->pace_path);
 }
 
 /* --- file channels --- */
@@ -432,6 +438,31 @@ push_file(struct run *r, struct lk_state *st, const struct lk_config *cfg, const
 }
 
 /* --- the channel --- */
+
+/*
+ * STATE/.lk/pace/MP-HASH.json: one per account (lk_mp_account), so that
+ * its channels and its runs share one request budget.
+ */
+static char *
+pace_path(struct lk_state *st, const struct lk_mp *mp, const struct lk_channel *ch)
+{
+	char *acct = lk_mp_account(mp, ch), *dir, *path;
+	unsigned long long h = 1469598103934665603ULL;
+	const unsigned char *s;
+
+	for (s = (const unsigned char *)acct; *s; s++)
+		h = (h ^ *s) * 1099511628211ULL;
+	free(acct);
+	dir = lk_path_join(lk_state_lkdir(st), "pace");
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		lk_warn("cannot create %s:", dir);
+		free(dir);
+		return NULL;
+	}
+	path = lk_xasprintf("%s/%s-%016llx.json", dir, mp->name, h);
+	free(dir);
+	return path;
+}
 
 static char *
 pushed_dir(struct lk_state *st, int dry_run)
@@ -567,8 +598,11 @@ lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 
 	if (file)
 		push_file(&r, st, cfg, w, nw);
-	else if (r.nitems > 0)
+	else if (r.nitems > 0) {
+		if (!o->dry_run)
+			r.pace_path = pace_path(st, r.c.mp, ch);
 		push_marketplace(&r, cfg, batch);
+	}
 
 	for (i = 0; i < r.nitems; i++) {
 		const struct lk_push_item *it = &r.items[i];
@@ -604,6 +638,7 @@ done:
 	lk_pushstate_free(&r.failed);
 	free(r.items);
 	free((char *)r.c.base);
+	free(r.pace_path);
 	return stats->code;
 }
 

@@ -46,11 +46,45 @@ test_expect_success 'check notes channels that together show more than a source 
 	lk-state init st &&
 	echo "{\"marketplace\": \"wb\", \"warehouse_id\": 1, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"], \"rule\": [{\"share\": 70}]}" >st/channels/a.json &&
 	echo "{\"marketplace\": \"ozon\", \"warehouse_id\": 2, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"], \"rule\": [{\"share\": 30}, {\"equal\": true}]}" >st/channels/b.json &&
-	echo "{\"marketplace\": \"ym\", \"campaign_id\": 3, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"], \"rule\": [{\"share\": 30}, {\"equal\": true}]}" >st/channels/c.json &&
+	echo "{\"marketplace\": \"ym\", \"campaign_id\": 3, \"business_id\": 4, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"], \"rule\": [{\"share\": 30}, {\"equal\": true}]}" >st/channels/c.json &&
 	lk-state -C st check 2>err && ! grep -q note err &&
 	sed "s/\"share\": 70/\"share\": 80/" st/channels/a.json >x && mv x st/channels/a.json &&
 	lk-state -C st check 2>err &&
 	test_grep err "note: source '\''main'\'': channels a, b+c can show up to 110% of its stock together"
+'
+
+test_expect_success 'check refuses what a marketplace needs: YM business_id, AliExpress sku_id column' '
+	lk-state init st &&
+	echo "{\"marketplace\": \"ym\", \"campaign_id\": 3, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"]}" >st/channels/y.json &&
+	echo "{\"marketplace\": \"ae\", \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"]}" >st/channels/a.json &&
+	test_expect_code 78 lk-state -C st check 2>err &&
+	test_grep err "channels/y.json: business_id: missing" &&
+	test_grep err "catalog.csv: ae_sku_id: missing" &&
+	test_grep err "catalog.csv: ae_product_id: missing"
+'
+
+test_expect_success 'check refuses one marketplace id on two skus, naming both' '
+	lk-state init st &&
+	echo "{\"marketplace\": \"wb\", \"warehouse_id\": 1, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"]}" >st/channels/w.json &&
+	printf "sku,wb_chrt_id,ym_sku\nA-1,100,x\nA-2,101,x\nA-3,100,y\n" >st/catalog.csv &&
+	test_expect_code 78 lk-state -C st check 2>err &&
+	test_grep err "catalog.csv: wb_chrt_id: '\''100'\'' is on both A-1 and A-3" &&
+	! grep -q ym_sku err &&
+	printf "sku,wb_chrt_id,ym_sku\nA-1,100,x\nA-2,101,x\nA-3,102,y\n" >st/catalog.csv &&
+	lk-state -C st check
+'
+
+test_expect_success 'check refuses two channels on one warehouse (or YM campaign)' '
+	lk-state init st &&
+	echo "{\"marketplace\": \"wb\", \"warehouse_id\": 1, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"]}" >st/channels/w1.json &&
+	echo "{\"marketplace\": \"wb\", \"warehouse_id\": 1, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"]}" >st/channels/w2.json &&
+	echo "{\"marketplace\": \"ozon\", \"warehouse_id\": 1, \"credentials\": {\"env\": \"T\", \"client_id\": \"9\"}, \"sources\": [\"main\"]}" >st/channels/o1.json &&
+	echo "{\"marketplace\": \"ym\", \"campaign_id\": 3, \"business_id\": 4, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"]}" >st/channels/y1.json &&
+	echo "{\"marketplace\": \"ym\", \"campaign_id\": 3, \"business_id\": 4, \"credentials\": {\"env\": \"T\"}, \"sources\": [\"main\"]}" >st/channels/y2.json &&
+	test_expect_code 78 lk-state -C st check 2>err &&
+	test_grep err "channels/w2.json: warehouse_id: the same Wildberries stock as channel w1" &&
+	test_grep err "channels/y2.json: warehouse_id: the same Yandex Market stock as channel y1" &&
+	! grep -q o1 err
 '
 
 test_expect_success 'a JSON syntax error names the line and column' '

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -29,7 +30,7 @@ OZWH = 22142605386000
 
 RESULTS = []
 PORT = None
-PLAN = 65
+PLAN = 67
 
 
 def ok(cond, desc, *diag):
@@ -102,6 +103,34 @@ def spec_example(f, path):
         if isinstance(op, dict) and "requestBody" in op:
             return op["requestBody"]["content"]["application/json"].get("example")
     return None
+
+
+_VALIDATORS = {}
+
+
+def response_validator(f, path, method):
+    """A draft-7 validator of the operation's 200 answer, from the official
+    document, with the double's own OpenAPI 3.0 -> JSON Schema adjustments
+    (nullable; int64 as string or integer, as protobuf JSON sends either)."""
+    import importlib.util
+    import jsonschema
+    key = (f, path, method)
+    if key in _VALIDATORS:
+        return _VALIDATORS[key]
+    spec = importlib.util.spec_from_file_location("mpdouble", DOUBLE)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    doc = json.load(open(os.path.join(SPECS, f)))
+    mod._fix_schema(doc.get("components", {}))
+    mod._fix_schema(doc.get("paths", {}))
+    ops = doc["paths"][path][method]["responses"]
+    resp = mod._inline_refs(ops.get("200", ops.get("204")), doc)
+    sch = resp["content"]["application/json"]["schema"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        v = jsonschema.Draft7Validator(sch, resolver=jsonschema.RefResolver("", doc))
+    _VALIDATORS[key] = v
+    return v
 
 
 def main():
@@ -511,6 +540,63 @@ def run(tmp, proc, dt):
        and all({"method", "path", "headers", "body", "status"} <= set(e) for e in lines),
        "request log (NDJSON) redacts Authorization, Api-Key, x-auth-token, data.token; keeps Client-Id",
        logtxt[:3000])
+
+    # --- answers against the official 200 response schemas
+    ctl("POST", "/reset")
+    ctl("POST", "/orders", {"mp": "wb", "item": "100001", "warehouse": "507"})
+    ctl("POST", "/orders", {"mp": "ozon", "item": "SKU-0001", "qty": 2, "warehouse": str(OZWH)})
+    ctl("POST", "/orders", {"mp": "ym", "item": "SKU-0001", "campaign": 1111})
+    oid = ctl("GET", "/orders?mp=wb")["orders"][0]["id"]
+    calls = [
+        ("wildberries.json", "/api/v3/stocks/{warehouseId}", "post", "POST", "/api/v3/stocks/507",
+         {"chrtIds": [100001, 100002]}, WB),
+        ("wildberries.json", "/api/v3/warehouses", "get", "GET", "/api/v3/warehouses", None, WB),
+        ("wildberries.json", "/api/v3/orders/new", "get", "GET", "/api/v3/orders/new", None, WB),
+        ("wildberries.json", "/api/v3/orders", "get", "GET", "/api/v3/orders?limit=10&next=0", None, WB),
+        ("wildberries.json", "/api/v3/orders/status", "post", "POST", "/api/v3/orders/status",
+         {"orders": [oid]}, WB),
+        ("ozon.json", "/v2/products/stocks", "post", "POST", "/v2/products/stocks",
+         {"stocks": [{"offer_id": "SKU-0003", "stock": 2, "warehouse_id": OZWH}]}, OZ),
+        ("ozon.json", "/v4/product/info/stocks", "post", "POST", "/v4/product/info/stocks",
+         {"limit": 5, "filter": {"visibility": "ALL"}}, OZ),
+        ("ozon.json", "/v2/warehouse/list", "post", "POST", "/v2/warehouse/list", {"limit": 10}, OZ),
+        ("ozon.json", "/v4/posting/fbs/unfulfilled/list", "post", "POST", "/v4/posting/fbs/unfulfilled/list",
+         {"limit": 10, "cursor": "", "filter": {"cutoff_from": "2026-01-01T00:00:00Z",
+                                                 "cutoff_to": "2027-01-01T00:00:00Z"}}, OZ),
+        ("yandex-market.json", "/v2/campaigns/{campaignId}/offers/stocks", "put", "PUT",
+         "/v2/campaigns/1111/offers/stocks", {"skus": [{"sku": "SKU-0001", "items": [{"count": 3}]}]}, YM),
+        ("yandex-market.json", "/v2/campaigns/{campaignId}/offers/stocks", "post", "POST",
+         "/v2/campaigns/1111/offers/stocks?limit=5", {}, YM),
+        ("yandex-market.json", "/v3/businesses/{businessId}/offers/stocks/update", "post", "POST",
+         "/v3/businesses/777/offers/stocks/update",
+         {"skuItems": [{"sku": "SKU-0001", "partnerWarehouseId": 55, "count": 3}]}, YM),
+        ("yandex-market.json", "/v3/businesses/{businessId}/offers/stocks", "post", "POST",
+         "/v3/businesses/777/offers/stocks?limit=5", {"partnerWarehouseId": 55}, YM),
+        ("yandex-market.json", "/v2/businesses/{businessId}/warehouses", "post", "POST",
+         "/v2/businesses/777/warehouses?limit=1", {}, YM),
+        ("yandex-market.json", "/v3/businesses/{businessId}/warehouses", "post", "POST",
+         "/v3/businesses/777/warehouses?limit=1", {}, YM),
+        ("yandex-market.json", "/v1/businesses/{businessId}/orders", "post", "POST",
+         "/v1/businesses/777/orders?limit=5", {"statuses": ["PROCESSING"]}, YM),
+    ]
+    bad, checked = [], 0
+    for f, path, method, m, url, body, hdr in calls:
+        st, h, j = call(m, url, body, hdr)
+        v = response_validator(f, path, method)
+        errs = [e for e in v.iter_errors(j)] if st == 200 else ["HTTP %s" % st]
+        checked += 1
+        if errs:
+            bad.append("%s %s: %s" % (m, url, "; ".join(
+                "%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message) if hasattr(e, "message") else str(e)
+                for e in errs[:3])))
+    ok(checked == len(calls) and not bad,
+       "%d answers valid against the official 200 response schemas (WB, Ozon, YM)" % checked, *bad)
+    v = response_validator("yandex-market.json", "/v1/businesses/{businessId}/orders", "post")
+    st, h, j = call("POST", "/v1/businesses/777/orders?limit=5", {}, YM)
+    j2 = json.loads(json.dumps(j))
+    j2["orders"][0]["delivery"]["warehouseId"] = 55
+    ok(not list(v.iter_errors(j)) and list(v.iter_errors(j2)),
+       "the check can fail: an integer delivery.warehouseId breaks the YM orders schema", j)
 
     # --- reset + shutdown
     ctl("POST", "/reset")

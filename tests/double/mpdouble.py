@@ -1157,7 +1157,8 @@ class App:
                 "delivery_method": {"id": 1, "name": "mpdouble", "warehouse_id": wid,
                                     "warehouse": w.get("name", ""), "tpl_provider_id": 1, "tpl_provider": "Ozon"},
                 "products": [{"offer_id": it.get("offer_id", o["item"]), "sku": it.get("ozon_sku", 0),
-                              "quantity": o["qty"], "name": it.get("name", ""), "price": "100.0000",
+                              "quantity": o["qty"], "name": it.get("name", ""),
+                              "price": {"amount": "100.0000", "currency": "RUB"},
                               "currency_code": "RUB"}]}
 
     def oz_unfulfilled(self, req):
@@ -1411,7 +1412,9 @@ class App:
                 "items": [{"id": o["num"] * 10 + 1, "offerId": o["item"], "offerName": it.get("name", ""),
                            "count": o["qty"]}],
                 "delivery": {"warehouseId": str(o["warehouse"]) if o["warehouse"] else "",
-                             "type": "DELIVERY", "dispatchType": "BUYER"}}
+                             "type": "DELIVERY", "dispatchType": "BUYER", "serviceName": "Доставка",
+                             "deliveryServiceId": 1, "deliveryPartnerType": "YANDEX_MARKET",
+                             "dates": {"fromDate": o["createdAt"][:10]}}}
 
     def ym_orders(self, req, bid):
         if not req.raw:

@@ -1,5 +1,7 @@
 /* u-pace: the token bucket of lk-push's pacing, on a fake clock. */
 #include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "pace.h"
 #include "tap.h"
@@ -74,5 +76,39 @@ main(void)
 	for (i = 0; i < 1000; i++)
 		lk_pace_wait(&p);
 	is_int((long long)clock_ms, 0, "rate 0 never waits");
+	/* the burst: one token in reserve; a lower rate lowers it in proportion */
+	is_int(lk_pace_burst(5.0, 20, 5.0), 19, "WB at its documented rate: burst 19");
+	is_int(lk_pace_burst(5.0, 20, 500.0), 19, "a higher rate keeps the documented burst");
+	is_int(lk_pace_burst(5.0, 20, 1.0), 3, "a fifth of the rate: a fifth of the burst (4), less the reserve");
+	is_int(lk_pace_burst(80.0 / 60.0, 1, 0.5), 1, "never below 1");
+
+	/* kept across runs: what one run left is what the next starts with */
+	{
+		char path[] = "/tmp/u-pace.XXXXXX";
+		int fd = mkstemp(path);
+		struct lk_pace q;
+
+		close(fd);
+		unlink(path);
+		p = mk(5.0, 19);
+		is_int(lk_pace_load(&p, path), 0, "no file: a full bucket");
+		ok(p.tokens == 19, "full: %.1f tokens", p.tokens);
+		for (i = 0; i < 19; i++)
+			lk_pace_wait(&p);
+		is_int(lk_pace_save(&p, path), 0, "saved");
+		q = mk(5.0, 19);
+		is_int(lk_pace_load(&q, path), 1, "restored");
+		ok(q.tokens < 1.0, "the next run starts with the budget spent (%.2f tokens)", q.tokens);
+		sleeps = 0;
+		lk_pace_wait(&q);
+		is_int(sleeps > 0, 1, "and waits before its first request");
+		p = mk(5.0, 100);
+		p.tokens = 50;
+		lk_pace_save(&p, path);
+		q = mk(5.0, 2);
+		lk_pace_load(&q, path);
+		ok(q.tokens == 2, "a restored budget never exceeds the burst (%.2f)", q.tokens);
+		unlink(path);
+	}
 	return tap_done();
 }
