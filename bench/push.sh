@@ -9,6 +9,7 @@
 # again (nothing changed: lk's own cost) and one changed item.
 # (Not faster: the Python double itself needs about 25 ms per 1000-item
 # request, so at 50 requests/s it, not lk, would set the pace.)
+# Last, 20,000 AliExpress items: updates plus the polls of their tasks.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -73,3 +74,35 @@ lk-push -C "$out/s" -q "$out/in2" >/dev/null 2>&1
 t1=$(now)
 awk -v t0="$t0" -v t1="$t1" 'BEGIN { printf "one item changed: %.2f s, ", t1 - t0 }'
 echo "requests $(double_ctl GET "/_double/log?mp=wb" | grep -c .)"
+
+# AliExpress: updates are tasks, each followed by a poll of its results
+# (GET /api/v1/tasks), which is a read and not paced as an update.
+# Requests should be ceil(n / 1000) updates plus at least as many polls.
+NA=${LK_BENCH_PUSH_AE_N:-20000}
+python3 - "$NA" >"$out/seed-ae.json" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+print(json.dumps({"ae": {"items": [{"sku": "SKU-%06d" % i, "product_id": str(1005000000 + (i + 1) // 2),
+    "sku_id": str(12000000000 + i), "sku_code": "SKU-%06d" % i} for i in range(1, n + 1)]}}))
+PY
+double_ctl POST /_double/seed "@$out/seed-ae.json" >/dev/null || exit 1
+awk -v n="$NA" 'BEGIN { print "sku,ae_sku_code,ae_product_id"; for (i = 1; i <= n; i++) printf "SKU-%06d,SKU-%06d,%d\n", i, i, 1005000000 + int((i + 1) / 2) }' >"$out/s/catalog.csv"
+awk -v n="$NA" 'BEGIN { for (i = 1; i <= n; i++) printf "{\"type\":\"alloc\",\"channel\":\"ae\",\"sku\":\"SKU-%06d\",\"qty\":%d}\n", i, i % 89 + 1 }' >"$out/in-ae"
+rm -f "$out/s/channels/wb.json"
+printf '{"marketplace": "ae", "base_url": "%s", "credentials": {"env": "LK_AE_TOKEN"}, "rate": 50, "sources": ["main"]}\n' \
+	"$DOUBLE_URL" >"$out/s/channels/ae.json"
+export LK_AE_TOKEN=ae-test-token
+double_ctl DELETE /_double/log >/dev/null
+t0=$(now)
+lk-push -C "$out/s" -q "$out/in-ae" >"$out/out-ae" 2>"$out/err-ae"
+rc=$?
+t1=$(now)
+log=$(double_ctl GET "/_double/log?mp=ae")
+upd=$(echo "$log" | grep -c '"method": *"POST"')
+polls=$(echo "$log" | grep -c '"method": *"GET"')
+ok=$(grep -c '"status":"ok"' "$out/out-ae")
+awk -v n="$NA" -v ok="$ok" -v u="$upd" -v p="$polls" -v rc="$rc" -v t0="$t0" -v t1="$t1" 'BEGIN {
+	min = int((n + 999) / 1000)
+	printf "push %d changed items to AliExpress (1000 a request): exit %d, %d confirmed, %.2f s\n", n, rc, ok, t1 - t0
+	printf "  requests         %d = %d updates (minimum %d) + %d task polls\n", u + p, u, min, p
+}'

@@ -66,6 +66,17 @@ int lk_mpread_column(struct lk_mpread_ctx *c, const char *column);
 /* Catalog ids of this marketplace from row *pos on, at most n, as a JSON array. */
 json_t *lk_mpread_ids(struct lk_mpread_ctx *c, size_t *pos, long n, int numeric);
 
+/*
+ * An account-wide listing (the API lists the whole account; each channel
+ * keeps its share) read once per lk-sync run: with $LK_RUN_DIR set (by
+ * lk-sync), the first channel of the account to ask runs read(c) and keeps
+ * its result in RUNDIR/shared-NAME-ACCOUNT.json; the others, waiting on
+ * its lock, take that.  Without it, read(c) runs every time.  Returns a
+ * new reference, or NULL with c->err / c->rc set by read.
+ */
+json_t *lk_mpread_shared(struct lk_mpread_ctx *c, const char *name,
+    json_t *(*read)(struct lk_mpread_ctx *c));
+
 /* Records; marketplace ids the catalog does not know are counted and left out. */
 void lk_mpread_order(struct lk_mpread_ctx *c, const char *id, const char *mpid, long long qty,
     const char *status, const char *at);

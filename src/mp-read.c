@@ -5,13 +5,17 @@
  * the mapping of marketplace ids to catalog skus, the records and the
  * orders sentinel.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
+#include "atomic.h"
 #include "err.h"
 #include "exit.h"
 #include "mp-int.h"
@@ -285,6 +289,47 @@ done:
 	free(url);
 	free(shown);
 	return out;
+}
+
+json_t *
+lk_mpread_shared(struct lk_mpread_ctx *c, const char *name, json_t *(*read)(struct lk_mpread_ctx *c))
+{
+	const char *run = getenv("LK_RUN_DIR");
+	char *acct, *path, *lock, *text;
+	unsigned long long h = 1469598103934665603ULL;
+	const unsigned char *p;
+	json_error_t je;
+	json_t *j;
+	int fd;
+
+	if (run == NULL || *run == '\0')
+		return read(c);
+	acct = lk_mp_account(c->mp, c->ch);
+	for (p = (const unsigned char *)acct; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	free(acct);
+	path = lk_xasprintf("%s/shared-%s-%016llx.json", run, name, h);
+	lock = lk_xasprintf("%s.lock", path);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1 || flock(fd, LOCK_EX) == -1) {
+		lk_warn("%s: cannot share the listing through %s:", c->ch->name, lock);
+		if (fd != -1)
+			close(fd);
+		free(path);
+		free(lock);
+		return read(c);
+	}
+	j = json_load_file(path, 0, &je);
+	if (j == NULL && (j = read(c)) != NULL) {
+		text = json_dumps(j, JSON_COMPACT);
+		if (text == NULL || lk_atomic_write(path, text, strlen(text)) != 0)
+			lk_warn("%s: cannot keep the listing in %s:", c->ch->name, path);
+		free(text);
+	}
+	close(fd);      /* releases the lock */
+	free(path);
+	free(lock);
+	return j;
 }
 
 long

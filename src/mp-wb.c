@@ -183,6 +183,7 @@ wb_stocks(struct lk_mpread_ctx *c)
 
 struct wbord {
 	long long id;
+	long long wh;
 	char chrt[32];
 	char at[40];
 };
@@ -192,14 +193,9 @@ struct wbords {
 	size_t n, cap;
 };
 
-/*
- * Keeps the orders of an answer that belong to the channel's warehouse:
- * the listings are per seller account, and every assembly order carries
- * the seller warehouse it came to (warehouseId) [WB-OAS-FBS].  -1 when the
- * answer has no order list.
- */
+/* Adds the orders of an answer; 1, 0 when it had none, -1 when it has no order list. */
 static int
-wb_keep(struct lk_mpread_ctx *c, struct wbords *w, json_t *r)
+wb_add(struct wbords *w, json_t *r)
 {
 	json_t *a = json_object_get(r, "orders"), *o;
 	size_t k;
@@ -210,18 +206,17 @@ wb_keep(struct lk_mpread_ctx *c, struct wbords *w, json_t *r)
 	json_array_foreach(a, k, o) {
 		const char *ch = lk_mp_jstr(o, "chrtId", b, sizeof b), *at = lk_mp_jstr(o, "createdAt", NULL, 0);
 
-		if (c->ch->warehouse_id > 0 && lk_mp_jint(o, "warehouseId", 0) != c->ch->warehouse_id)
-			continue;
 		if (w->n == w->cap) {
 			w->cap = w->cap ? w->cap * 2 : 256;
 			w->v = lk_xrealloc(w->v, w->cap * sizeof *w->v);
 		}
 		w->v[w->n].id = lk_mp_jint(o, "id", 0);
+		w->v[w->n].wh = lk_mp_jint(o, "warehouseId", 0);
 		snprintf(w->v[w->n].chrt, sizeof w->v[w->n].chrt, "%s", ch ? ch : "");
 		snprintf(w->v[w->n].at, sizeof w->v[w->n].at, "%s", at ? at : "");
 		w->n++;
 	}
-	return (int)(json_array_size(a) > 0);
+	return json_array_size(a) > 0;
 }
 
 static int
@@ -233,36 +228,35 @@ wbord_cmp(const void *a, const void *b)
 }
 
 /*
- * Open assembly orders of the channel's warehouse.  GET /api/v3/orders/new
- * gives every new order however old; the history (GET /api/v3/orders,
- * windows of at most 30 days over --since) adds those already on
- * assembly (confirm) and recent ones in other states; their status comes
- * from POST /api/v3/orders/status, 1000 ids a call [WB-OAS-FBS].
+ * The open assembly orders of the whole account (the listings are per
+ * seller account [WB-OAS-FBS]): GET /api/v3/orders/new gives every new
+ * order however old; the history (GET /api/v3/orders, windows of at most
+ * 30 days over --since) adds those already on assembly (confirm) and
+ * recent ones in other states; their status comes from POST
+ * /api/v3/orders/status, 1000 ids a call.  As a JSON array of
+ * {id,chrtId,warehouseId,createdAt,status}, or NULL (c->err).
  */
-static int
-wb_orders(struct lk_mpread_ctx *c)
+static json_t *
+wb_account_orders(struct lk_mpread_ctx *c)
 {
 	struct wbords w = { NULL, 0, 0 };
-	struct wbord *v;
 	size_t n, i, k;
 	time_t now = lk_now(), from = now - (time_t)c->o->since, to;
 	long lim = lk_mpread_page(c, 1000);
-	json_t *r;
-	int rc = 0;
+	json_t *r, *out = NULL, *all;
+	int more;
 
-	if (lk_mpread_need(c, c->ch->warehouse_id, "warehouse_id"))
-		return c->rc;
 	if ((r = lk_mpread_api(c, "GET", "/api/v3/orders/new", NULL)) == NULL)
-		return c->rc;
-	k = (size_t)wb_keep(c, &w, r);
+		return NULL;
+	more = wb_add(&w, r);
 	json_decref(r);
-	if (k == (size_t)-1) {
-		rc = lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders/new: unexpected answer", c->ch->name);
+	if (more == -1) {
+		lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders/new: unexpected answer", c->ch->name);
 		goto out;
 	}
 	for (; from < now; from = to) {
 		long long next = 0;
-		int pages = 0, more;
+		int pages = 0;
 
 		to = from + 30 * 86400 < now ? from + 30 * 86400 : now;
 		for (;;) {
@@ -271,21 +265,19 @@ wb_orders(struct lk_mpread_ctx *c)
 
 			snprintf(path, sizeof path, "/api/v3/orders?limit=%ld&next=%lld&dateFrom=%lld&dateTo=%lld",
 			    lim, next, (long long)from, (long long)to);
-			if ((r = lk_mpread_api(c, "GET", path, NULL)) == NULL) {
-				rc = c->rc;
+			if ((r = lk_mpread_api(c, "GET", path, NULL)) == NULL)
 				goto out;
-			}
-			more = wb_keep(c, &w, r);
+			more = wb_add(&w, r);
 			nn = lk_mp_jint(r, "next", -1);
 			json_decref(r);
 			if (more == -1) {
-				rc = lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders: unexpected answer", c->ch->name);
+				lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders: unexpected answer", c->ch->name);
 				goto out;
 			}
 			if (more == 0)
 				break;
 			if (nn <= next || ++pages > LK_MP_MAX_PAGES) {
-				rc = lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders: the listing does not advance (next %lld)",
+				lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders: the listing does not advance (next %lld)",
 				    c->ch->name, nn);
 				goto out;
 			}
@@ -298,40 +290,68 @@ wb_orders(struct lk_mpread_ctx *c)
 	for (i = n = 0; i < w.n; i++)
 		if (n == 0 || w.v[n - 1].id != w.v[i].id)
 			w.v[n++] = w.v[i];
-	v = w.v;
+	all = json_array();
 	for (i = 0; i < n; ) {
 		json_t *ids = json_array(), *o;
 		size_t start = i;
-		char idb[32];
 
 		for (; i < n && json_array_size(ids) < 1000; i++)
-			json_array_append_new(ids, json_integer(v[i].id));
+			json_array_append_new(ids, json_integer(w.v[i].id));
 		if ((r = lk_mpread_api(c, "POST", "/api/v3/orders/status", json_pack("{s:o}", "orders", ids))) == NULL) {
-			rc = c->rc;
+			json_decref(all);
 			goto out;
 		}
 		for (k = start; k < i; k++) {
 			json_t *st = NULL;
 			size_t j;
+			const char *ss;
 
 			json_array_foreach(json_object_get(r, "orders"), j, o)
-				if (lk_mp_jint(o, "id", -1) == v[k].id) {
+				if (lk_mp_jint(o, "id", -1) == w.v[k].id) {
 					st = o;
 					break;
 				}
 			if (st == NULL) {
 				json_decref(r);
-				rc = lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: no status for order %lld", c->ch->name, v[k].id);
+				json_decref(all);
+				lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: no status for order %lld", c->ch->name, w.v[k].id);
 				goto out;
 			}
-			snprintf(idb, sizeof idb, "%lld", v[k].id);
-			lk_mpread_order(c, idb, v[k].chrt, 1, lk_mp_jstr(st, "supplierStatus", NULL, 0), v[k].at);
+			ss = lk_mp_jstr(st, "supplierStatus", NULL, 0);
+			json_array_append_new(all, json_pack("{s:I,s:s,s:I,s:s,s:s}", "id", (json_int_t)w.v[k].id,
+			    "chrtId", w.v[k].chrt, "warehouseId", (json_int_t)w.v[k].wh, "createdAt", w.v[k].at,
+			    "status", ss ? ss : ""));
 		}
 		json_decref(r);
 	}
+	out = all;
 out:
 	free(w.v);
-	return rc;
+	return out;
+}
+
+/* The account's orders, read once per run (lk_mpread_shared), that came to the channel's warehouse. */
+static int
+wb_orders(struct lk_mpread_ctx *c)
+{
+	json_t *all, *o;
+	size_t i;
+	char name[48], idb[32];
+
+	if (lk_mpread_need(c, c->ch->warehouse_id, "warehouse_id"))
+		return c->rc;
+	snprintf(name, sizeof name, "wb-orders-%lld", c->o->since);
+	if ((all = lk_mpread_shared(c, name, wb_account_orders)) == NULL)
+		return c->rc ? c->rc : lk_mpread_fail(c, LK_EX_SOFTWARE, "%s: orders: no listing", c->ch->name);
+	json_array_foreach(all, i, o) {
+		if (lk_mp_jint(o, "warehouseId", 0) != c->ch->warehouse_id)
+			continue;
+		snprintf(idb, sizeof idb, "%lld", lk_mp_jint(o, "id", 0));
+		lk_mpread_order(c, idb, lk_mp_jstr(o, "chrtId", NULL, 0), 1, lk_mp_jstr(o, "status", NULL, 0),
+		    lk_mp_jstr(o, "createdAt", NULL, 0));
+	}
+	json_decref(all);
+	return 0;
 }
 
 static int

@@ -623,6 +623,9 @@ lk_sync_run(struct lk_sync_plan *p, struct lk_state *st)
 		lk_unlock_state(lockfd);
 		return p->code = LK_EX_CANTCREAT;
 	}
+	/* The channels of one account share its account-wide listings in this run (mp-int.h). */
+	if (setenv("LK_RUN_DIR", p->rundir, 1) == -1)
+		lk_die(LK_EX_SOFTWARE, "setenv:");
 	save_plan(p);
 	set_handlers(1);
 	for (i = 0, end = 0; i < p->n && (!got_signal || i < end); i++) {

@@ -124,4 +124,21 @@ test_expect_success 'MegaMarket: no documented stock read: no request, no seen r
 	test_grep err "documents no call"
 '
 
+test_expect_success 'in one run (LK_RUN_DIR) an account-wide listing is read once for all its channels' '
+	mkdir run &&
+	ctl DELETE /_double/log >/dev/null &&
+	LK_RUN_DIR=$PWD/run lk-fetch -C "$STATE" --orders wb1 >o1 &&
+	n1=$(reqs wb | wc -l) && test "$n1" -ge 2 &&
+	LK_RUN_DIR=$PWD/run lk-fetch -C "$STATE" --orders wb2 >o2 &&
+	test "$(reqs wb | wc -l)" = "$n1" &&
+	recs order .sku o1 >got1 && printf "SKU-0001\nSKU-0003\n" >want1 && test_cmp want1 got1 &&
+	test "$(recs order .sku o2 | uniq -c | sed "s/^ *//")" = "2 SKU-0002" &&
+	ctl DELETE /_double/log >/dev/null &&
+	LK_RUN_DIR=$PWD/run lk-fetch -C "$STATE" --stocks oz1 >s1 &&
+	LK_RUN_DIR=$PWD/run lk-fetch -C "$STATE" --stocks oz2 >s2 &&
+	test "$(reqs ozon | grep -c "/v4/product/info/stocks$")" = 1 &&
+	recs seen ".sku, .qty" s2 | grep -v " 0$" >got2 && printf "SKU-0001 10\nSKU-0003 6\n" >want2 &&
+	test_cmp want2 got2
+'
+
 test_done
