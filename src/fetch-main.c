@@ -47,6 +47,7 @@ lk_fetch_main(const struct lk_fetch_cmd *cmd)
 			lk_die(LK_EX_CONFIG, "no channel '%s' (channels/%s.json)", cmd->channel, cmd->channel);
 		memset(&mo, 0, sizeof mo);
 		mo.since = cmd->since;
+		mo.lkdir = lk_state_lkdir(state);
 		{
 			const char *ps = getenv("LK_FETCH_PAGE_SIZE");
 			long long v;

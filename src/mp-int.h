@@ -42,6 +42,7 @@ struct lk_mpread_ctx {
 	char now[21];
 	json_t *shown;              /* marketplace ids a stocks listing reported */
 	void *mpdata;               /* the marketplace file's own state during a listing */
+	int no_unreported;          /* stocks: items not reported are unknown, not 0 */
 };
 
 /* Sets c->err and c->rc; returns code. */
@@ -81,6 +82,10 @@ json_t *lk_mpread_shared(struct lk_mpread_ctx *c, const char *name,
 void lk_mpread_order(struct lk_mpread_ctx *c, const char *id, const char *mpid, long long qty,
     const char *status, const char *at);
 void lk_mpread_seen(struct lk_mpread_ctx *c, const char *mpid, long long qty);
+/* A seen record for a catalog sku itself. */
+void lk_mpread_seen_sku(struct lk_mpread_ctx *c, const char *sku, long long qty);
+/* The catalog sku of a marketplace id, or NULL. */
+const char *lk_mpread_sku(struct lk_mpread_ctx *c, const char *mpid);
 void lk_mpread_warehouse(struct lk_mpread_ctx *c, const char *id, const char *name);
 /* extra: NULL-terminated key/value pairs of further string fields. */
 void lk_mpread_product(struct lk_mpread_ctx *c, const char *mpid, const char *offer_id,

@@ -1,7 +1,7 @@
 /*
  * mp-mm.c - MegaMarket: stock updates by offerId (token in the body) and the
- * order listings.  No documented call reads its stock or lists its offers,
- * so lk has none: its reserve rests on orders alone.
+ * order listings.  No documented call reads its stock or lists its offers:
+ * what it shows is derived from what lk pushed and the orders since.
  * Facts: ../shared/specs/marketplaces.md (MegaMarket).
  */
 #include <stdio.h>
@@ -82,8 +82,16 @@ mm_warehouses(struct lk_mpread_ctx *c)
 	return 0;
 }
 
+typedef void (*mm_line_fn)(struct lk_mpread_ctx *c, const char *id, const char *offer, long long qty,
+    const char *status, const char *at, void *arg);
+
+/*
+ * Open shipments (NEW, CONFIRMED, PACKED): POST order/search for their
+ * ids, then order/get for their items, 100 ids a call; items are per
+ * unit, summed per offer and given to fn.
+ */
 static int
-mm_orders(struct lk_mpread_ctx *c)
+mm_list(struct lk_mpread_ctx *c, mm_line_fn fn, void *arg)
 {
 	long cnt = lk_mpread_page(c, 1000);
 	json_t *ids, *r, *x;
@@ -135,14 +143,78 @@ mm_orders(struct lk_mpread_ctx *c)
 				    lk_mp_jint(it, "quantity", 1)));
 			}
 			json_object_foreach(sum, k, q)
-				lk_mpread_order(c, id ? id : "", k, json_integer_value(q),
-				    lk_mp_jstr(x, "status", NULL, 0), lk_mp_jstr(x, "creationDate", NULL, 0));
+				fn(c, id ? id : "", k, json_integer_value(q), lk_mp_jstr(x, "status", NULL, 0),
+				    lk_mp_jstr(x, "creationDate", NULL, 0), arg);
 			json_decref(sum);
 		}
 		json_decref(r);
 	}
 	json_decref(ids);
 	return 0;
+}
+
+static void
+mm_order_line(struct lk_mpread_ctx *c, const char *id, const char *offer, long long qty,
+    const char *status, const char *at, void *arg)
+{
+	(void)arg;
+	lk_mpread_order(c, id, offer, qty, status, at);
+}
+
+static int
+mm_orders(struct lk_mpread_ctx *c)
+{
+	return mm_list(c, mm_order_line, NULL);
+}
+
+/* Units of each offer ordered after the channel's last push of it. */
+static void
+mm_after_push(struct lk_mpread_ctx *c, const char *id, const char *offer, long long qty,
+    const char *status, const char *at, void *arg)
+{
+	struct lk_pushstate *ps = arg;
+	const char *sku = lk_mpread_sku(c, offer);
+	struct lk_pushstate_entry *e = sku ? lk_pushstate_find(ps, sku) : NULL;
+	time_t t;
+
+	(void)id, (void)status;
+	if (e == NULL || at == NULL || lk_parse_time(at, &t) != 0 || t <= e->at)
+		return;
+	e->qty -= qty;
+}
+
+/*
+ * No public documentation names a call that reads MegaMarket's stock.
+ * What it shows is taken to be what lk last pushed (.lk/pushed/CHANNEL)
+ * less the units of the open shipments placed since that push: a
+ * marketplace takes ordered units off at once (lk-reserve(1)), and lk-push
+ * then sends the item again.  UNCONFIRMED for MegaMarket.  Items lk never
+ * pushed get no seen record.
+ */
+static int
+mm_stocks(struct lk_mpread_ctx *c)
+{
+	struct lk_pushstate ps;
+	char *path;
+	size_t i;
+	int rc;
+
+	c->no_unreported = 1;
+	if (c->o->lkdir == NULL)
+		return 0;
+	memset(&ps, 0, sizeof ps);
+	path = lk_xasprintf("%s/pushed/%s.ndjson", c->o->lkdir, c->ch->name);
+	rc = lk_pushstate_load(&ps, path, c->ch->name, "pushed");
+	free(path);
+	if (rc != 0 || ps.n == 0) {
+		lk_pushstate_free(&ps);
+		return 0;
+	}
+	rc = mm_list(c, mm_after_push, &ps);
+	for (i = 0; rc == 0 && i < ps.n; i++)
+		lk_mpread_seen_sku(c, ps.v[i].sku, ps.v[i].qty);
+	lk_pushstate_free(&ps);
+	return rc;
 }
 
 /* MegaMarket answers HTTP 200 with "success": 0 when it refuses a call. */
@@ -182,8 +254,9 @@ const struct lk_mp lk_mp_mm = {
 	.push_build = mm_build, .push_parse = mm_parse,
 	/*
 	 * No public documentation names a call that reads MegaMarket's stock
-	 * or lists its offers (marketplaces.md): no stocks, no products.
+	 * or lists its offers (marketplaces.md): stocks are derived from the
+	 * push state and the orders; no products.
 	 */
-	.orders = mm_orders, .warehouses = mm_warehouses,
+	.orders = mm_orders, .stocks = mm_stocks, .warehouses = mm_warehouses,
 	.refused = mm_refused,
 };

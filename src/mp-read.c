@@ -156,6 +156,12 @@ emit_unreported(struct lk_mpread_ctx *c)
 	}
 }
 
+const char *
+lk_mpread_sku(struct lk_mpread_ctx *c, const char *mpid)
+{
+	return map_sku(c, mpid);
+}
+
 void
 lk_mpread_seen(struct lk_mpread_ctx *c, const char *mpid, long long qty)
 {
@@ -167,6 +173,12 @@ lk_mpread_seen(struct lk_mpread_ctx *c, const char *mpid, long long qty)
 	}
 	if (c->shown)
 		json_object_set_new(c->shown, mpid, json_true());
+	lk_mpread_seen_sku(c, sku, qty);
+}
+
+void
+lk_mpread_seen_sku(struct lk_mpread_ctx *c, const char *sku, long long qty)
+{
 	lk_emit_begin("seen");
 	lk_emit_str("channel", c->ch->name);
 	lk_emit_str("sku", sku);
@@ -431,7 +443,7 @@ lk_mpread_run(const struct lk_config *cfg, const struct lk_channel *ch,
 		rc = lk_mpread_fail(&c, LK_EX_UNAVAILABLE, "%s: %s documents no call for this listing",
 		    ch->name, c.mp->title);
 	}
-	if (kind == LK_MPREAD_STOCKS && rc == 0)
+	if (kind == LK_MPREAD_STOCKS && rc == 0 && !c.no_unreported)
 		emit_unreported(&c);
 done:
 	json_decref(c.shown);

@@ -34,6 +34,7 @@ struct lk_mpread_opts {
 	long long since;            /* orders: seconds back from now (WB, 72h) */
 	struct lk_http_opts http;
 	long page_size;             /* 0 = each API's maximum; tests use small pages */
+	const char *lkdir;          /* the state's .lk folder (MegaMarket stocks read .lk/pushed), or NULL */
 };
 
 int lk_mpread_run(const struct lk_config *cfg, const struct lk_channel *ch,

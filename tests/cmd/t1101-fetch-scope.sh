@@ -119,9 +119,20 @@ test_expect_success 'AliExpress: no ae_sku_id column is a configuration error (7
 	test_expect_code 78 lk-fetch -C s2 --stocks ae >out 2>err && test_grep err ae_sku_id
 '
 
-test_expect_success 'MegaMarket: no documented stock read: no request, no seen record' '
-	fetch --stocks mm >s 2>err && test ! -s s && test -z "$(reqs mm)" &&
-	test_grep err "documents no call"
+test_expect_success 'MegaMarket: no documented stock read: nothing pushed, no seen record, no request' '
+	fetch --stocks mm >s 2>err && test ! -s s && test -z "$(reqs mm)"
+'
+
+test_expect_success 'MegaMarket: seen = what lk pushed less the units ordered since, from the orders only' '
+	mkdir -p "$STATE/.lk/pushed" &&
+	printf "%s\n" "{\"type\":\"pushed\",\"channel\":\"mm\",\"sku\":\"SKU-0006\",\"qty\":5,\"at\":\"2026-01-01T00:00:00Z\"}" \
+		"{\"type\":\"pushed\",\"channel\":\"mm\",\"sku\":\"SKU-0007\",\"qty\":4,\"at\":\"2099-01-01T00:00:00Z\"}" \
+		>"$STATE/.lk/pushed/mm.ndjson" &&
+	ctl POST /_double/orders "{\"mp\":\"mm\",\"item\":\"SKU-0006\",\"qty\":2}" >/dev/null &&
+	ctl POST /_double/orders "{\"mp\":\"mm\",\"item\":\"SKU-0007\",\"qty\":1}" >/dev/null &&
+	fetch --stocks mm >s &&
+	recs seen ".sku, .qty" s >got && printf "SKU-0006 3\nSKU-0007 4\n" >want && test_cmp want got &&
+	! reqs mm | grep -v orderService
 '
 
 test_expect_success 'in one run (LK_RUN_DIR) an account-wide listing is read once for all its channels' '

@@ -180,7 +180,7 @@ def events(rng, minutes):
             ev.append((minute, "buy", rng.choices(sk, weights)[0], rng.choice(MPS), rng.randint(60, 180),
                        rng.random() < 0.08, rng.randint(5, 40)))
         if minute % 60 == FEED_EVERY - 1:
-            for s in set(rng.choices(sk, weights, k=max(1, N // 10))):
+            for s in sorted(set(rng.choices(sk, weights, k=max(1, N // 10)))):
                 ev.append((minute, "restock", s, rng.randint(5, 15)))
     return ev
 
