@@ -86,9 +86,10 @@ typedef void (*mm_line_fn)(struct lk_mpread_ctx *c, const char *id, const char *
     const char *status, const char *at, void *arg);
 
 /*
- * Open shipments (NEW, CONFIRMED, PACKED): POST order/search for their
- * ids, then order/get for their items, 100 ids a call; items are per
- * unit, summed per offer and given to fn.
+ * Open shipments (NEW, CONFIRMED, PACKED) and those cancelled since
+ * --since: POST order/search for their ids, then order/get for their
+ * items, 100 ids a call; items are per unit, summed per offer and given
+ * to fn.
  */
 static int
 mm_list(struct lk_mpread_ctx *c, mm_line_fn fn, void *arg)
@@ -177,7 +178,10 @@ mm_after_push(struct lk_mpread_ctx *c, const char *id, const char *offer, long l
 	struct lk_pushstate_entry *e = sku ? lk_pushstate_find(ps, sku) : NULL;
 	time_t t;
 
-	(void)id, (void)status;
+	(void)id;
+	/* A cancelled shipment gave its units back. */
+	if (status != NULL && strstr(status, "CANCEL") != NULL)
+		return;
 	if (e == NULL || at == NULL || lk_parse_time(at, &t) != 0 || t <= e->at)
 		return;
 	e->qty -= qty;

@@ -123,13 +123,15 @@ test_expect_success 'MegaMarket: no documented stock read: nothing pushed, no se
 	fetch --stocks mm >s 2>err && test ! -s s && test -z "$(reqs mm)"
 '
 
-test_expect_success 'MegaMarket: seen = what lk pushed less the units ordered since, from the orders only' '
+test_expect_success 'MegaMarket: seen = what lk pushed less the units ordered since (a cancel gives them back)' '
 	mkdir -p "$STATE/.lk/pushed" &&
 	printf "%s\n" "{\"type\":\"pushed\",\"channel\":\"mm\",\"sku\":\"SKU-0006\",\"qty\":5,\"at\":\"2026-01-01T00:00:00Z\"}" \
 		"{\"type\":\"pushed\",\"channel\":\"mm\",\"sku\":\"SKU-0007\",\"qty\":4,\"at\":\"2099-01-01T00:00:00Z\"}" \
 		>"$STATE/.lk/pushed/mm.ndjson" &&
 	ctl POST /_double/orders "{\"mp\":\"mm\",\"item\":\"SKU-0006\",\"qty\":2}" >/dev/null &&
 	ctl POST /_double/orders "{\"mp\":\"mm\",\"item\":\"SKU-0007\",\"qty\":1}" >/dev/null &&
+	id=$(ctl POST /_double/orders "{\"mp\":\"mm\",\"item\":\"SKU-0006\",\"qty\":1}" | jq -r .id) &&
+	ctl POST "/_double/orders/mm/$id/cancel" >/dev/null &&
 	fetch --stocks mm >s &&
 	recs seen ".sku, .qty" s >got && printf "SKU-0006 3\nSKU-0007 4\n" >want && test_cmp want got &&
 	! reqs mm | grep -v orderService
