@@ -210,13 +210,14 @@ mm_stocks(struct lk_mpread_ctx *c)
 	path = lk_xasprintf("%s/pushed/%s.ndjson", c->o->lkdir, c->ch->name);
 	rc = lk_pushstate_load(&ps, path, c->ch->name, "pushed");
 	free(path);
-	if (rc != 0 || ps.n == 0) {
+	if (rc != 0 || ps.live == 0) {
 		lk_pushstate_free(&ps);
 		return 0;
 	}
 	rc = mm_list(c, mm_after_push, &ps);
-	for (i = 0; rc == 0 && i < ps.n; i++)
-		lk_mpread_seen_sku(c, ps.v[i].sku, ps.v[i].qty);
+	for (i = 0; rc == 0 && i < ps.skus.n; i++)
+		if (ps.v[i].live)
+			lk_mpread_seen_sku(c, ps.skus.keys[i], ps.v[i].qty);
 	lk_pushstate_free(&ps);
 	return rc;
 }
