@@ -24,9 +24,10 @@ LK_CYC_WB=wb-test-token LK_CYC_OZON=ozon-test-key LK_CYC_YM=ym-test-key
 LK_CYC_MM=mm-test-token LK_CYC_AE=ae-test-token
 export LK_CYC_WB LK_CYC_OZON LK_CYC_YM LK_CYC_MM LK_CYC_AE
 
-# wrappers: each stage appends "label wall_s rss_kb double_ticks start end"
-# to $LK_BENCH_TIMES; a label's wall time is the span from its first start
-# to its last end (listings of several channels may overlap)
+# wrappers: each stage appends "label wall_s rss_kb start end double0 double1"
+# to $LK_BENCH_TIMES (double0/1: the double's CPU ticks then); a label's wall
+# time and the double's CPU during it are taken over the span from its
+# first start to its last end (listings of several channels overlap)
 bin=$top/bench/out/cycle/bin
 rm -rf "$bin" && mkdir -p "$bin" && cp "$top/cmd/lk-sync" "$bin/" || exit 1
 for c in lk-fetch lk-parse-yml lk-parse-csv lk-parse-cml lk-reserve lk-alloc lk-push; do
@@ -44,7 +45,7 @@ t0=\$(date +%s.%N)
 /usr/bin/time -f '%e %M' -o "\$LK_BENCH_TIMES.\$\$" "$top/cmd/$c" "\$@"
 rc=\$?
 d1=\$(ticks)
-echo "\$l \$(tail -n 1 "\$LK_BENCH_TIMES.\$\$") \$((d1 - d0)) \$t0 \$(date +%s.%N)" >>"\$LK_BENCH_TIMES"
+echo "\$l \$(tail -n 1 "\$LK_BENCH_TIMES.\$\$") \$t0 \$(date +%s.%N) \$d0 \$d1" >>"\$LK_BENCH_TIMES"
 rm -f "\$LK_BENCH_TIMES.\$\$"
 exit \$rc
 EOF
@@ -124,7 +125,7 @@ sync_run() {
 	t0=$(date +%s.%N)
 	/usr/bin/time -f '%e %M' -o "$1/$2.sync" "$bin/lk-sync" -C "$1/st" -q --json >"$1/$2.json" 2>"$1/$2.err"
 	rc=$?
-	echo "lk-sync $(tail -n 1 "$1/$2.sync") 0 $t0 $(date +%s.%N)" >>"$LK_BENCH_TIMES"
+	echo "lk-sync $(tail -n 1 "$1/$2.sync") $t0 $(date +%s.%N) 0 0" >>"$LK_BENCH_TIMES"
 	[ "$rc" -eq 0 ] || { echo "lk-sync exited $rc ($1/$2.err):"; head -5 "$1/$2.err"; }
 }
 
@@ -144,9 +145,10 @@ report() {
 	FNR == 1 { r++ }
 	{
 		if (!($1 in seen)) { seen[$1] = 1; order[++ns] = $1 }
-		if (!(($1, r) in t0) || $5 < t0[$1, r]) t0[$1, r] = $5
-		if ($6 > t1[$1, r]) t1[$1, r] = $6
-		w[$1, r] = t1[$1, r] - t0[$1, r]; d[$1, r] += $4 / 100
+		if (!(($1, r) in t0) || $4 < t0[$1, r]) { t0[$1, r] = $4; c0[$1, r] = $6 }
+		if ($5 > t1[$1, r]) t1[$1, r] = $5
+		if ($7 > c1[$1, r]) c1[$1, r] = $7
+		w[$1, r] = t1[$1, r] - t0[$1, r]; d[$1, r] = (c1[$1, r] - c0[$1, r]) / 100
 		if ($3 + 0 > m[$1, r] + 0) m[$1, r] = $3
 		if ($1 != "lk-sync" && $3 + 0 > maxrss + 0) maxrss = $3
 	}
