@@ -9,7 +9,8 @@
 # over the cycles) and the CPU time the double spent answering it, which
 # is not lk's (a stage's wall time includes it), beside the targets.
 # LK_BENCH_CYCLE_1M=1 runs it again at 1,000,000 products (a few minutes;
-# the double alone needs a few GB and most of the time).
+# the double alone needs a few GB and most of the time); LK_BENCH_CYCLE_N=0
+# skips the 100,000 run.
 # Every stage runs through /usr/bin/time: lk-sync takes the commands from
 # its own folder, so a copy of it sits in bench/out/cycle/bin beside
 # wrappers that time the real commands.
@@ -200,8 +201,10 @@ double_ctl() {
 	curl -sf -X "$1" -H 'Content-Type: application/json' --data-binary "$3" "$DOUBLE_URL$2"
 }
 
-T_FIRST=- T_CYCLE=5 T_RSS=150
-bench "${LK_BENCH_CYCLE_N:-100000}"
+if [ "${LK_BENCH_CYCLE_N:-100000}" != 0 ]; then
+	T_FIRST=- T_CYCLE=5 T_RSS=150
+	bench "${LK_BENCH_CYCLE_N:-100000}"
+fi
 if [ "${LK_BENCH_CYCLE_1M:-0}" = 1 ]; then
 	echo
 	T_FIRST=60 T_CYCLE=- T_RSS=1024
