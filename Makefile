@@ -50,7 +50,7 @@ CMDS = $(CORE_CMDS) $(PARSE_CMDS) $(ALLOC_CMDS) $(RESERVE_CMDS) \
 
 CORE_UNIT = tests/unit/u-ndjson tests/unit/u-atomic tests/unit/u-lock tests/unit/u-state tests/unit/u-security
 PARSE_UNIT = tests/unit/u-parse
-ALLOC_UNIT = tests/unit/u-alloc
+ALLOC_UNIT = tests/unit/u-alloc tests/unit/u-alloc-prop
 RESERVE_UNIT = tests/unit/u-reserve
 NET_UNIT = tests/unit/u-mime
 PUSH_UNIT = tests/unit/u-pace tests/unit/u-push

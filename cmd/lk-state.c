@@ -11,6 +11,7 @@
 #include "err.h"
 #include "exit.h"
 #include "mp.h"
+#include "push.h"
 #include "repo.h"
 #include "secrets.h"
 #include "state.h"
@@ -47,8 +48,41 @@ static void
 note_overcommit(const char *source, double percent, const char *channels, void *arg)
 {
 	(void)arg;
-	lk_info("note: source '%s': channels %s can show up to %.0f%% of its stock together "
+	lk_info("note: source '%s': channels %s can show up to %.0f%% of its stock together; "
+	    "lk-alloc cuts each to what the channels before it left, but for \"overlap\" ones "
 	    "(see lk-alloc(1), RULES)", source, channels, percent);
+}
+
+/* A disabled channel still shows what lk pushed there last: those units are taken. */
+static void
+warn_held(struct lk_state *st, const struct lk_config *cfg)
+{
+	size_t i, j, n;
+	long long units;
+
+	for (i = 0; i < cfg->nchannels; i++) {
+		const struct lk_channel *ch = &cfg->channels[i];
+		struct lk_pushstate ps;
+		char *path;
+
+		if (ch->enabled || ch->overlap)
+			continue;
+		path = lk_xasprintf("%s/.lk/pushed/%s.ndjson", lk_state_dir(st), ch->name);
+		if (lk_pushstate_load(&ps, path, ch->name, "pushed") == -1)
+			lk_warn("%s:", path);
+		for (j = n = 0, units = 0; j < ps.n; j++)
+			if (ps.v[j].qty > 0) {
+				n++;
+				units = lk_qty_add(units, ps.v[j].qty);
+			}
+		if (n)
+			lk_warn("channel %s is disabled but lk last pushed %lld unit%s of %zu product%s "
+			    "there: they count as taken from its sources until it is zeroed "
+			    "(see lk-alloc(1), RULES)", ch->name, units, units == 1 ? "" : "s", n,
+			    n == 1 ? "" : "s");
+		lk_pushstate_free(&ps);
+		free(path);
+	}
 }
 
 static int
@@ -74,6 +108,7 @@ cmd_check(const char *dir, const char *rev)
 	}
 	lk_diag_free(&d);
 	lk_alloc_overcommit(a, note_overcommit, NULL);
+	warn_held(st, &cfg);
 	lk_alloc_free(a);
 	lk_info("%s%s%s: ok (%zu sources, %zu channels, %zu products)", lk_state_dir(st),
 	    rev ? " at " : "", rev ? rev : "", cfg.nsources, cfg.nchannels, cfg.catalog.nrows);

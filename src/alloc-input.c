@@ -45,8 +45,8 @@ fast_line(struct lk_alloc *const *a, size_t na, const char *s, size_t n, int pas
 	qty = lk_flat_get(f, nf, "qty");
 	loc = lk_flat_get(f, nf, "location");
 	if (!sku || !sku->str || sku->vlen == 0 || !src || !src->str || src->vlen == 0 ||
-	    !qty || qty->str || (loc && !loc->str))
-		return 0;
+	    !qty || qty->str || (loc && !loc->str) || flat_int(qty) > LK_QTY_MAX)
+		return 0;   /* jansson's path reports it */
 	while (na-- > 0)
 		lk_alloc_stock(a[na], sku->v, sku->vlen, src->v, src->vlen, loc ? loc->v : NULL,
 		    loc ? loc->vlen : 0, lk_flat_int(qty));
@@ -74,6 +74,11 @@ slow_stock(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const json
 	}
 	if (lk_rec_qty(rec, "qty", &qty) < 0) {
 		lk_reader_bad(r, "stock record '%s': 'qty' is not an integer >= 0", sku);
+		return;
+	}
+	if (qty > LK_QTY_MAX) {
+		lk_reader_bad(r, "stock record '%s': 'qty' %lld is above the maximum %lld", sku, qty,
+		    LK_QTY_MAX);
 		return;
 	}
 	if (loc && !json_is_string(loc)) {
@@ -135,6 +140,11 @@ slow_reserve(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const js
 	}
 	if (lk_rec_qty(rec, "qty", &qty) < 0) {
 		lk_reader_bad(r, "reserve record '%s': 'qty' is not an integer >= 0", sku);
+		return;
+	}
+	if (qty > LK_QTY_MAX) {
+		lk_reader_bad(r, "reserve record '%s': 'qty' %lld is above the maximum %lld", sku, qty,
+		    LK_QTY_MAX);
 		return;
 	}
 	while (na-- > 0) {

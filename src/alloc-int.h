@@ -46,6 +46,9 @@ struct achan {
 	const struct lk_channel *cfg;
 	size_t *slots;
 	size_t nslots;
+	size_t *srcs;               /* the distinct sources of its slots */
+	size_t nsrcs;
+	long long *shows;           /* per row: what lk last pushed there (lk_alloc_shows), or NULL */
 	const uint8_t *pass;        /* filter result per row, NULL: all pass */
 	long equal_at;              /* index of the equal step, or -1 */
 	size_t group;               /* with equal: its group */

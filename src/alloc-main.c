@@ -18,6 +18,7 @@
 #include "exit.h"
 #include "lock.h"
 #include "ndjson.h"
+#include "push.h"
 #include "state.h"
 #include "util.h"
 
@@ -95,6 +96,34 @@ save_snapshots(struct lk_state *st, const struct lk_config *cfg, struct lk_alloc
 	lk_unlock_state(fd);
 }
 
+/*
+ * What lk last pushed to the channels that get no alloc record for some
+ * products (disabled, stopped, filtered): the marketplace still shows it,
+ * so the other channels must not show those units too.
+ */
+static void
+load_shows(struct lk_state *st, const struct lk_config *cfg, struct lk_alloc *a)
+{
+	size_t i, j;
+
+	for (i = 0; i < cfg->nchannels; i++) {
+		const char *name = cfg->channels[i].name;
+		struct lk_pushstate ps;
+		char *path;
+
+		if (!lk_alloc_wants_shows(a, name))
+			continue;
+		path = lk_xasprintf("%s/pushed/%s.ndjson", lk_state_lkdir(st), name);
+		memset(&ps, 0, sizeof ps);
+		if (lk_pushstate_load(&ps, path, name, "pushed") == -1)
+			lk_warn("%s: cannot read; its units are not counted as taken:", path);
+		for (j = 0; j < ps.n; j++)
+			lk_alloc_shows(a, name, ps.v[j].sku, ps.v[j].qty);
+		lk_pushstate_free(&ps);
+		free(path);
+	}
+}
+
 static struct lk_alloc *
 engine(const struct lk_config *cfg)
 {
@@ -129,6 +158,7 @@ run_alloc(const struct lk_alloc_cmd *o)
 	lk_reader_close(&r);
 	lk_alloc_warn_dropped(a);
 	stopped = lk_alloc_resolve(a, dir, lk_now());
+	load_shows(st, &cfg, a);
 	if (!o->no_snapshot && o->rev == NULL)
 		save_snapshots(st, &cfg, a, dir);
 	lk_alloc_run(a, &ao, emit, &w);
@@ -188,6 +218,7 @@ run_compare(const struct lk_alloc_cmd *o)
 	dir = snapdir(s[1].st);
 	for (i = 0; i < 2; i++) {
 		lk_alloc_resolve(s[i].a, dir, lk_now());
+		load_shows(s[1].st, &s[i].cfg, s[i].a);
 		lk_alloc_run(s[i].a, NULL, lk_alloc_collect, &s[i].rows);
 	}
 	free(dir);

@@ -186,8 +186,22 @@ lk_alloc_snapshot_save(struct lk_alloc *a, const char *snapdir, time_t now)
 
 /* --- the rules --- */
 
+/*
+ * Per run: what the channels without a record hold of each source, and
+ * what all channels took so far (lk_alloc_run() keeps the invariant of
+ * alloc.h with these).  Arrays per source, per row; NULL for a source no
+ * enabled channel sums.
+ */
+struct taking {
+	long long **held, **taken;
+	long long *room;            /* per source of the channel at hand */
+	int any_held;
+};
+
 struct calc {
 	long long avail;
+	long long rule;             /* the rule's result, before the caps */
+	const char *capped_by;      /* NULL, "available" or "other channels" */
 	long long trace[64];
 	size_t ntrace;
 	size_t eq_k, eq_n;
@@ -212,16 +226,118 @@ find_ovr(const struct achan *c, uint32_t row)
 	return NULL;
 }
 
+/* The sources' quantity less the reserve and what is held of them, never below 0. */
 static long long
-available(const struct lk_alloc *a, const size_t *slots, size_t n, uint32_t row)
+available(const struct lk_alloc *a, const size_t *slots, size_t n, const size_t *srcs,
+    size_t nsrcs, const struct taking *t, uint32_t row)
 {
 	long long q = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		q += a->slots[slots[i]].qty[row];
+		q = lk_qty_add(q, a->slots[slots[i]].qty[row]);
 	q -= a->reserve[row];
+	for (i = 0; t->any_held && i < nsrcs; i++)
+		if (t->held[srcs[i]])
+			q -= t->held[srcs[i]][row];
 	return q > 0 ? q : 0;
+}
+
+/*
+ * Takes q units of row from the sources srcs[0..n), at most room[i] from
+ * each, in proportion to room (the rounding leftover in order): a channel
+ * summing two sources leaves each of them as much as it can.
+ */
+static void
+take(long long **to, const size_t *srcs, size_t n, const long long *room, uint32_t row, long long q)
+{
+	long long total = 0, left, part;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		total += room[i];
+	if (q > total)
+		q = total;
+	if (q <= 0)
+		return;
+	left = q;
+	for (i = 0; i < n; i++) {
+		if (room[i] == 0)
+			continue;       /* also a source no enabled channel sums: no array */
+		part = q * room[i] / total;    /* <= 10^9 * 10^9: fits */
+		to[srcs[i]][row] += part;
+		left -= part;
+	}
+	for (i = 0; i < n && left > 0; i++) {
+		part = room[i] - q * room[i] / total;
+		if (part > left)
+			part = left;
+		if (part > 0)
+			to[srcs[i]][row] += part;
+		left -= part;
+	}
+}
+
+/* What is left of each of c's sources for c: room[i] for c->srcs[i]; returns the sum. */
+static long long
+room_of(const struct lk_alloc *a, const struct achan *c, const struct taking *t, uint32_t row)
+{
+	long long sum = 0;
+	size_t i, j;
+
+	for (i = 0; i < c->nsrcs; i++) {
+		size_t s = c->srcs[i];
+		long long mine = 0, left = a->src[s].qty[row] - t->taken[s][row];
+
+		for (j = 0; j < c->nslots; j++)
+			if (a->slots[c->slots[j]].src == s)
+				mine = lk_qty_add(mine, a->slots[c->slots[j]].qty[row]);
+		t->room[i] = mine < left ? mine : left;
+		if (t->room[i] < 0)
+			t->room[i] = 0;
+		sum += t->room[i];
+	}
+	return sum;
+}
+
+/* Whether channel c writes an alloc record for row. */
+static int
+carries(const struct achan *c, uint32_t row)
+{
+	if (!c->cfg->enabled || c->stopped)
+		return 0;
+	return !c->pass || c->pass[row] || (c->novr && find_ovr(c, row));
+}
+
+/* The units the channels without a record hold: taken before any channel runs. */
+static void
+hold(struct lk_alloc *a, struct taking *t)
+{
+	size_t i, k;
+	uint32_t row;
+
+	for (i = 0; i < a->nch; i++) {
+		const struct achan *c = &a->ch[i];
+
+		if (c->shows == NULL || c->cfg->overlap)
+			continue;
+		for (row = 0; row < a->nprod; row++) {
+			if (c->shows[row] <= 0 || carries(c, row))
+				continue;
+			for (k = 0; k < c->nsrcs; k++) {
+				size_t s = c->srcs[k];
+
+				t->room[k] = t->held[s] ? a->src[s].qty[row] - t->held[s][row] : 0;
+				if (t->room[k] < 0)
+					t->room[k] = 0;
+			}
+			take(t->held, c->srcs, c->nsrcs, t->room, row, c->shows[row]);
+			t->any_held = 1;
+		}
+	}
+	for (k = 0; k < a->nsrc; k++)
+		if (t->held[k])
+			memcpy(t->taken[k], t->held[k], (a->nprod ? a->nprod : 1) * sizeof **t->taken);
 }
 
 /* Member k of n among the group's channels that carry this row. */
@@ -243,20 +359,25 @@ equal_place(const struct lk_alloc *a, size_t ci, uint32_t row, size_t *k, size_t
 	}
 }
 
-/* The quantity of channel ci for row; -1 when the channel does not carry it. */
+/*
+ * The quantity of channel ci for row, -1 when the channel does not carry
+ * it: the rule (or the pin), then cut to what is available to it and, but
+ * for an overlap channel, to what the channels before it left.
+ */
 static long long
-compute(const struct lk_alloc *a, size_t ci, uint32_t row, struct calc *w)
+compute(const struct lk_alloc *a, size_t ci, uint32_t row, struct taking *t, struct calc *w)
 {
 	const struct achan *c = &a->ch[ci];
 	const struct lk_rule_step *r = c->cfg->rule;
 	long long *tr = NULL;
-	long long q;
+	long long q, room;
 	size_t e;
 
 	w->ovr = c->novr ? find_ovr(c, row) : NULL;
+	w->capped_by = NULL;
 	if (w->ovr == NULL && c->pass && !c->pass[row])
 		return -1;
-	q = w->avail = available(a, c->slots, c->nslots, row);
+	q = w->avail = available(a, c->slots, c->nslots, c->srcs, c->nsrcs, t, row);
 	if (c->cfg->nrule <= sizeof w->trace / sizeof w->trace[0]) {
 		tr = w->trace;
 		w->ntrace = c->cfg->nrule;
@@ -273,7 +394,22 @@ compute(const struct lk_alloc *a, size_t ci, uint32_t row, struct calc *w)
 			tr[e] = q;
 		q = lk_rules_apply(r + e + 1, c->cfg->nrule - e - 1, q, tr ? tr + e + 1 : NULL);
 	}
-	return w->ovr ? w->ovr->qty : q;
+	if (w->ovr)
+		q = w->ovr->qty;
+	w->rule = q;
+	if (q > w->avail) {
+		q = w->avail;
+		w->capped_by = "available";
+	}
+	if (!c->cfg->overlap) {
+		room = room_of(a, c, t, row);
+		if (q > room) {
+			q = room;
+			w->capped_by = "other channels";
+		}
+		take(t->taken, c->srcs, c->nsrcs, t->room, row, q);
+	}
+	return q;
 }
 
 static json_t *
@@ -327,16 +463,20 @@ explain(const struct lk_alloc *a, size_t ci, uint32_t row, const struct calc *w)
 		json_object_set_new(why, "override", json_string("hide"));
 	else if (w->ovr)
 		json_object_set_new(why, "override", json_integer(w->ovr->qty));
+	if (w->capped_by)
+		json_object_set_new(why, "capped", json_pack("{s:I, s:s}", "from", (json_int_t)w->rule,
+		    "by", w->capped_by));
 	return why;
 }
 
 static void
-run_channel(struct lk_alloc *a, size_t ci, const struct lk_alloc_opts *o,
-    lk_alloc_cb cb, void *arg, long long *given, uint8_t *carried)
+run_channel(struct lk_alloc *a, size_t ci, const struct lk_alloc_opts *o, lk_alloc_cb cb,
+    void *arg, struct taking *t, long long *given, uint8_t *carried)
 {
 	const struct achan *c = &a->ch[ci];
-	struct lk_alloc_out out = { LK_ALLOC_ALLOC, c->cfg->name, NULL, 0, NULL };
+	struct lk_alloc_out out = { LK_ALLOC_ALLOC, c->cfg->name, NULL, 0, 0, NULL };
 	struct calc w;
+	unsigned long cut = 0;
 	size_t i;
 
 	for (i = 0; i < a->nprod; i++) {
@@ -344,20 +484,30 @@ run_channel(struct lk_alloc *a, size_t ci, const struct lk_alloc_opts *o,
 		long long q;
 
 		w.ntrace = w.eq_k = w.eq_n = 0;
-		if ((q = compute(a, ci, row, &w)) < 0)
+		if ((q = compute(a, ci, row, t, &w)) < 0)
 			continue;
+		if (w.ovr && !w.ovr->hide && w.capped_by)
+			lk_warn("overrides.csv: %s,%s pins %lld but only %lld %s available: showing %lld",
+			    a->sku[row], c->cfg->name, w.ovr->qty, q, q == 1 ? "is" : "are", q);
+		else if (w.capped_by && w.capped_by[0] == 'o')
+			cut++;
 		if (c->distributes) {
-			given[row] += q;
+			given[row] = lk_qty_add(given[row], q);
 			carried[row] = 1;
 		}
 		out.sku = a->sku[row];
 		out.qty = q;
+		out.asked = q == 0 && (w.ovr ? w.ovr->qty == 0 : w.avail > 0);
 		out.why = NULL;
 		if (o && o->explain && (o->explain_sku == NULL || strcmp(o->explain_sku, out.sku) == 0))
 			out.why = explain(a, ci, row, &w);
 		cb(arg, &out);
 		json_decref(out.why);
 	}
+	if (cut)
+		lk_debug("%s: %lu product%s cut to what the channels before it left of the sources "
+		    "(the rules show more than 100%% together; see lk-alloc(1), RULES)",
+		    c->cfg->file, cut, cut == 1 ? "" : "s");
 }
 
 /*
@@ -366,42 +516,71 @@ run_channel(struct lk_alloc *a, size_t ci, const struct lk_alloc_opts *o,
  * when at least one of them carries the product and none is stopped.
  */
 static void
-run_undistributed(struct lk_alloc *a, lk_alloc_cb cb, void *arg, const long long *given,
-    const uint8_t *carried)
+run_undistributed(struct lk_alloc *a, lk_alloc_cb cb, void *arg, const struct taking *t,
+    const long long *given, const uint8_t *carried)
 {
-	struct lk_alloc_out out = { LK_ALLOC_UNDISTRIBUTED, NULL, NULL, 0, NULL };
-	size_t i;
+	struct lk_alloc_out out = { LK_ALLOC_UNDISTRIBUTED, NULL, NULL, 0, 0, NULL };
+	size_t *srcs = lk_xcalloc(a->nsrc ? a->nsrc : 1, sizeof *srcs);
+	size_t i, j, nsrcs = 0;
 
 	for (i = 0; i < a->nch; i++)
 		if (a->ch[i].distributes && a->ch[i].cfg->enabled && a->ch[i].stopped)
-			return;
+			goto out;
+	for (i = 0; i < a->npool; i++) {
+		size_t s = a->slots[a->pool[i]].src;
+
+		for (j = 0; j < nsrcs && srcs[j] != s; j++)
+			;
+		if (j == nsrcs)
+			srcs[nsrcs++] = s;
+	}
 	for (i = 0; i < a->nprod; i++) {
 		uint32_t row = a->order[i];
 		long long q;
 
 		if (!carried[row])
 			continue;
-		q = available(a, a->pool, a->npool, row) - given[row];
+		q = available(a, a->pool, a->npool, srcs, nsrcs, t, row) - given[row];
 		if (q <= 0)
 			continue;
 		out.sku = a->sku[row];
 		out.qty = q;
 		cb(arg, &out);
 	}
+out:
+	free(srcs);
 }
 
 void
 lk_alloc_run(struct lk_alloc *a, const struct lk_alloc_opts *o, lk_alloc_cb cb, void *arg)
 {
-	long long *given = lk_xcalloc(a->nprod ? a->nprod : 1, sizeof *given);
-	uint8_t *carried = lk_xcalloc(a->nprod ? a->nprod : 1, 1);
-	size_t i;
+	size_t np = a->nprod ? a->nprod : 1, i;
+	long long *given = lk_xcalloc(np, sizeof *given);
+	uint8_t *carried = lk_xcalloc(np, 1);
+	struct taking t = { 0 };
 
+	t.held = lk_xcalloc(a->nsrc ? a->nsrc : 1, sizeof *t.held);
+	t.taken = lk_xcalloc(a->nsrc ? a->nsrc : 1, sizeof *t.taken);
+	t.room = lk_xcalloc(a->nsrc ? a->nsrc : 1, sizeof *t.room);
+	for (i = 0; i < a->nsrc; i++) {
+		if (!a->src[i].used)
+			continue;
+		t.held[i] = lk_xcalloc(np, sizeof **t.held);
+		t.taken[i] = lk_xcalloc(np, sizeof **t.taken);
+	}
+	hold(a, &t);
 	for (i = 0; i < a->nch; i++)
 		if (a->ch[i].cfg->enabled && !a->ch[i].stopped)
-			run_channel(a, i, o, cb, arg, given, carried);
+			run_channel(a, i, o, cb, arg, &t, given, carried);
 	if (a->npool)
-		run_undistributed(a, cb, arg, given, carried);
+		run_undistributed(a, cb, arg, &t, given, carried);
+	for (i = 0; i < a->nsrc; i++) {
+		free(t.held[i]);
+		free(t.taken[i]);
+	}
+	free(t.held);
+	free(t.taken);
+	free(t.room);
 	free(given);
 	free(carried);
 }

@@ -220,6 +220,19 @@ check_steps(const struct lk_channel *c, long *equal_at, int *distributes, struct
 	return bad ? -1 : 0;
 }
 
+static void
+add_src(struct achan *ch, size_t s, size_t cap)
+{
+	size_t i;
+
+	if (ch->srcs == NULL)
+		ch->srcs = lk_xcalloc(cap ? cap : 1, sizeof *ch->srcs);
+	for (i = 0; i < ch->nsrcs; i++)
+		if (ch->srcs[i] == s)
+			return;
+	ch->srcs[ch->nsrcs++] = s;
+}
+
 static int
 set_sources(struct lk_alloc *a, struct achan *ch, struct lk_diag *d)
 {
@@ -242,6 +255,7 @@ set_sources(struct lk_alloc *a, struct achan *ch, struct lk_diag *d)
 			a->src[s].used = 1;
 		ch->slots[ch->nslots++] = add_slot(a, (size_t)s, c->sources[i].locations,
 		    c->sources[i].nlocations);
+		add_src(ch, (size_t)s, c->nsources);
 	}
 	return bad ? -1 : 0;
 }
@@ -457,6 +471,8 @@ lk_alloc_free(struct lk_alloc *a)
 			free(a->slots[i].qty);
 	for (i = 0; i < a->nch; i++) {
 		free(a->ch[i].slots);
+		free(a->ch[i].srcs);
+		free(a->ch[i].shows);
 		free(a->ch[i].ovr);
 	}
 	for (i = 0; i < a->ngroups; i++)
@@ -499,7 +515,11 @@ lk_alloc_add(struct lk_alloc *a, struct asrc *s, uint32_t row, const char *loc,
     size_t loclen, long long qty)
 {
 	(void)a;
-	s->qty[row] += qty;
+	if (qty > LK_QTY_MAX)       /* callers report it; here only bounded */
+		qty = LK_QTY_MAX;
+	if (qty < 0)
+		qty = 0;
+	s->qty[row] = lk_qty_add(s->qty[row], qty);
 	if (loc == NULL)
 		return;
 	if (s->nlocs == s->caplocs) {
@@ -560,7 +580,41 @@ lk_alloc_reserve(struct lk_alloc *a, const char *sku, size_t skulen, long long q
 		a->unknown_res++;
 		return;
 	}
-	a->reserve[row] += qty;
+	a->reserve[row] = lk_qty_add(a->reserve[row], qty > LK_QTY_MAX ? LK_QTY_MAX : qty);
+}
+
+int
+lk_alloc_wants_shows(const struct lk_alloc *a, const char *channel)
+{
+	size_t i;
+
+	for (i = 0; i < a->nch; i++) {
+		const struct achan *c = &a->ch[i];
+
+		if (strcmp(c->cfg->name, channel) == 0)
+			return !c->cfg->overlap && c->nsrcs > 0 &&
+			    (!c->cfg->enabled || c->stopped || c->pass != NULL);
+	}
+	return 0;
+}
+
+void
+lk_alloc_shows(struct lk_alloc *a, const char *channel, const char *sku, long long qty)
+{
+	long row = lk_alloc_find(a, sku, strlen(sku));
+	size_t i;
+
+	if (row < 0 || qty <= 0)
+		return;
+	for (i = 0; i < a->nch; i++) {
+		struct achan *c = &a->ch[i];
+
+		if (strcmp(c->cfg->name, channel) != 0)
+			continue;
+		if (c->shows == NULL)
+			c->shows = lk_xcalloc(a->nprod ? a->nprod : 1, sizeof *c->shows);
+		c->shows[row] = qty > LK_QTY_MAX ? LK_QTY_MAX : qty;
+	}
 }
 
 void

@@ -53,6 +53,15 @@ void lk_alloc_overcommit(const struct lk_alloc *a,
  */
 void lk_alloc_stock(struct lk_alloc *a, const char *sku, size_t skulen,
     const char *src, size_t srclen, const char *loc, size_t loclen, long long qty);
+/*
+ * What lk last pushed to a channel (its .lk/pushed/CHANNEL.ndjson): where
+ * the channel gets no alloc record (disabled, stopped, or a product outside
+ * its filter) the marketplace keeps showing it, so those units count as
+ * taken from the channel's sources for every other channel.  Call it, after
+ * lk_alloc_resolve(), for the channels lk_alloc_wants_shows() names.
+ */
+int lk_alloc_wants_shows(const struct lk_alloc *a, const char *channel);
+void lk_alloc_shows(struct lk_alloc *a, const char *channel, const char *sku, long long qty);
 /* A source sentinel; records is the announced count, or -1. */
 void lk_alloc_source(struct lk_alloc *a, const char *src, int complete, long long records);
 void lk_alloc_reserve(struct lk_alloc *a, const char *sku, size_t skulen, long long qty);
@@ -94,6 +103,7 @@ struct lk_alloc_out {
 	const char *channel;        /* NULL for undistributed */
 	const char *sku;
 	long long qty;
+	int asked;                  /* qty 0 by the seller's rule or pin, not for want of stock */
 	json_t *why;                /* with explain; borrowed for the call */
 };
 struct lk_alloc_opts {
@@ -101,11 +111,20 @@ struct lk_alloc_opts {
 	const char *explain_sku;    /* ... only to this sku (NULL: all) */
 };
 typedef void (*lk_alloc_cb)(void *arg, const struct lk_alloc_out *o);
+/*
+ * The invariant every run keeps, per product: a channel shows at most
+ * what is available to it (its sources, less the reserve and the units
+ * other channels hold without a record), whatever its rule or pin says;
+ * and the channels that are not "overlap" show together at most each
+ * source's units: in name order, each takes what it shows from its
+ * sources (in proportion to what they have left) and is cut to what is
+ * left.  Channels whose rules add up to at most 100% are never cut.
+ */
 void lk_alloc_run(struct lk_alloc *a, const struct lk_alloc_opts *o, lk_alloc_cb cb, void *arg);
 
 /* --- the rule steps, pure (rules.c) --- */
 
-/* q * percent / 100, rounded down, computed without float drift. */
+/* q * percent / 100, rounded down, computed without float drift; q above LK_QTY_MAX counts as it. */
 long long lk_rules_share(long long q, double percent);
 /* Applies steps[0..n) to q; trace[i] gets each step's result (may be NULL). */
 long long lk_rules_apply(const struct lk_rule_step *steps, size_t n, long long q, long long *trace);

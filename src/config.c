@@ -547,7 +547,7 @@ load_channel(struct lk_state *st, const char *name, struct lk_channel *ch, struc
 	static const char *const keys[] = { "marketplace", "enabled", "base_url", "warehouse_id",
 		"campaign_id", "business_id", "ym_api", "credentials", "sources", "filter", "rule",
 		"max_zero", "output", "shop_name", "rate", "batch", "timeout", "reserve_statuses",
-		"seen_grace", "cancel_returns_stock",
+		"seen_grace", "cancel_returns_stock", "overlap",
 		"ae_product_column", "comment", NULL };
 	static const char *const ym_apis[] = { "v2", "v3", NULL };
 	struct ctx c = { d, NULL, NULL };
@@ -575,6 +575,7 @@ load_channel(struct lk_state *st, const char *name, struct lk_channel *ch, struc
 	load_channel_sources(&c, ch);
 	ch->filter = get_str(&c, "filter", 0);
 	get_limit(&c, "max_zero", &ch->max_zero, &ch->max_zero_set);
+	ch->overlap = get_bool(&c, "overlap", 0);
 	ch->output = get_str(&c, "output", is_file_channel(ch->marketplace));
 	ch->shop_name = get_str(&c, "shop_name", 0);
 	v = json_object_get(c.obj, "rate");

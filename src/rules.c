@@ -18,10 +18,10 @@ lk_rules_share(long long q, double percent)
 
 	if (q <= 0 || milli <= 0)
 		return 0;
+	if (q > LK_QTY_MAX)         /* quantities are bounded: q * milli fits */
+		q = LK_QTY_MAX;
 	if (milli >= 100000)
 		return q;
-	if (q > (long long)1 << 40)  /* keep q * milli within 64 bits */
-		return (long long)((double)q * (double)milli / 100000.0);
 	return q * milli / 100000;
 }
 

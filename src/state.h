@@ -172,6 +172,7 @@ struct lk_channel {
 	size_t nrule;
 	struct lk_limit max_zero;   /* overrides lk.json when max_zero_set */
 	int max_zero_set;
+	int overlap;                /* may show units other channels show too (false) */
 	char *output;               /* yml/ndjson channels: the file written */
 	char *shop_name;            /* yml channels: <shop><name> */
 	double rate;                /* requests per second (0 = the API's documented rate) */

@@ -59,6 +59,18 @@ struct lk_limit {
 int lk_parse_limit(const char *s, struct lk_limit *out);
 int lk_limit_exceeded(const struct lk_limit *l, long long n, long long total);
 
+/*
+ * The largest quantity lk handles (lk-records(5)): a record with more is
+ * bad, and sums of quantities saturate here instead of wrapping around.
+ */
+#define LK_QTY_MAX 1000000000LL
+/* a + b for quantities in [0, LK_QTY_MAX], saturating at LK_QTY_MAX. */
+static inline long long
+lk_qty_add(long long a, long long b)
+{
+	return a + b > LK_QTY_MAX ? LK_QTY_MAX : a + b;
+}
+
 /* Sleeps ms milliseconds, scaled by LK_TEST_SLEEP_SCALE when set. */
 void lk_sleep_ms(long long ms);
 

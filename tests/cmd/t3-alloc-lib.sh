@@ -3,7 +3,8 @@
 # alloc_state DIR: a committed state repo with sources main and sup
 # (sup: max_age 1h), catalog A1 A2 B1, channels:
 #   half  {"share": 50} on main            wb
-#   cap   [{"if": ">", "value": 3, "then": 3}] on main, sup   ozon
+#   cap   [{"if": ">", "value": 3, "then": 3}] on main, sup   ozon, overlap
+#         (it shows units half shows too, on purpose)
 # stock_input: main complete (A1 10, A2 3, ZZ 5), sup complete (A1 1).
 # shellcheck shell=sh
 
@@ -27,7 +28,7 @@ alloc_state() {
 	printf 'sku,channel,qty\n' >"$1/overrides.csv" &&
 	printf '.lk/\n' >"$1/.gitignore" &&
 	channel "$1" half wb '["main"]' '[{"share": 50}]' &&
-	channel "$1" cap ozon '["main", "sup"]' '[{"if": ">", "value": 3, "then": 3}]' &&
+	channel "$1" cap ozon '["main", "sup"]' '[{"if": ">", "value": 3, "then": 3}]' '"overlap": true' &&
 	git init -q "$1" && git -C "$1" add . && git -C "$1" commit -qm "rules v1"
 }
 

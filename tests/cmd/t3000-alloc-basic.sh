@@ -71,16 +71,18 @@ test_expect_success 'an unknown filter is a config error: 78, naming the file' '
 	test_grep err "lk-alloc: channels/half.json: filter"
 '
 
-test_expect_success 'filters and overrides: outside the filter untouched, pins win' '
+test_expect_success 'filters and overrides: outside the filter untouched, pins win up to the stock' '
 	alloc_state st &&
 	echo "{\"include\": {\"brand\": [\"acme\"]}, \"exclude\": {\"sku_glob\": [\"*2\"]}}" >st/filters/acme.json &&
 	channel st half wb "[\"main\"]" "[{\"share\": 50}]" "\"filter\": \"acme\"" &&
 	printf "sku,channel,qty\nB1,half,4\nA1,cap,hide\n" >st/overrides.csv &&
-	stock_input | lk-alloc -C st >out &&
+	{ stock_input; echo "{\"type\":\"stock\",\"sku\":\"B1\",\"source\":\"main\",\"qty\":2}"; } |
+		sed "s/\"records\":3/\"records\":4/" | lk-alloc -C st >out 2>err &&
+	test_grep err "lk-alloc: overrides.csv: B1,half pins 4 but only 2 are available: showing 2" &&
 	grep "\"half\"" out >half &&
 	cat >want <<-EOF &&
 	{"type":"alloc","channel":"half","sku":"A1","qty":5}
-	{"type":"alloc","channel":"half","sku":"B1","qty":4}
+	{"type":"alloc","channel":"half","sku":"B1","qty":2}
 	EOF
 	test_cmp want half &&
 	test_grep out "{\"type\":\"alloc\",\"channel\":\"cap\",\"sku\":\"A1\",\"qty\":0}"
