@@ -320,14 +320,16 @@ sku_text(struct cml *c, const char **what)
 }
 
 static int
-qty_of(struct cml *c, struct text *t, long long *out)
+qty_of(struct cml *c, const char *sku, struct text *t, long long *out)
 {
-	if (lk_parse_qty(c->x.p, t->buf, t->len, out) == 0)
+	int rc = lk_parse_qty(c->x.p, t->buf, t->len, out);
+
+	if (rc == 0)
 		return 0;
 	char ex[LK_EXCERPT_SIZE];
 
-	lk_parse_bad(c->x.p, t->line, t->col, "quantity '%s' is not a number",
-	    lk_excerpt(lk_trim(t->buf), (size_t)-1, ex));
+	lk_parse_bad_sku(c->x.p, sku, NULL, t->line, t->col, "quantity '%s' %s",
+	    lk_excerpt(lk_trim(t->buf), (size_t)-1, ex), lk_parse_qty_why(rc));
 	return -1;
 }
 
@@ -347,7 +349,7 @@ location_of(struct cml *c, struct wh *w)
 
 /* Parses every warehouse's quantity first: one bad value skips the offer. */
 static int
-warehouses(struct cml *c, long long *sum)
+warehouses(struct cml *c, const char *sku, long long *sum)
 {
 	size_t i;
 	long long q;
@@ -357,18 +359,19 @@ warehouses(struct cml *c, long long *sum)
 		struct wh *w = &c->wh[i];
 
 		if (text_of(&w->id) == NULL) {
-			lk_parse_bad(c->x.p, c->line, 0, "warehouse without an id");
+			lk_parse_bad_sku(c->x.p, sku, NULL, c->line, 0, "warehouse without an id");
 			return -1;
 		}
 		if (!w->qty.set) {
-			lk_parse_bad(c->x.p, c->line, 0, "warehouse '%s' without a quantity", w->id.buf);
+			lk_parse_bad_sku(c->x.p, sku, NULL, c->line, 0, "warehouse '%s' without a quantity",
+			    w->id.buf);
 			return -1;
 		}
-		if (qty_of(c, &w->qty, &q) < 0)
+		if (qty_of(c, sku, &w->qty, &q) < 0)
 			return -1;
 		w->qty.len = 0;         /* parsed: the value is kept below */
 		w->v = q;
-		*sum += q;
+		*sum = lk_qty_add(*sum, q);
 	}
 	return 0;
 }
@@ -380,7 +383,7 @@ emit(struct cml *c, struct lk_stock *s)
 	long long sum;
 
 	if (c->x.p->o->per_warehouse && c->nwh > 0) {
-		if (warehouses(c, &sum) < 0)
+		if (warehouses(c, s->sku, &sum) < 0)
 			return;
 		for (i = 0; i < c->nwh; i++) {
 			s->qty = c->wh[i].v;
@@ -390,11 +393,11 @@ emit(struct cml *c, struct lk_stock *s)
 		return;
 	}
 	if (c->total.set) {
-		if (qty_of(c, &c->total, &s->qty) == 0)
+		if (qty_of(c, s->sku, &c->total, &s->qty) == 0)
 			lk_parse_stock(c->x.p, s);
 		return;
 	}
-	if (warehouses(c, &sum) == 0) {
+	if (warehouses(c, s->sku, &sum) == 0) {
 		s->qty = sum;
 		lk_parse_stock(c->x.p, s);
 	}

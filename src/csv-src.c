@@ -157,11 +157,17 @@ record(struct csvs *c)
 {
 	struct cell *sku = &c->cell[C_SKU], *qty = &c->cell[C_QTY], *loc = &c->cell[C_LOC];
 	struct lk_stock s;
+	const char *known;
+	int rc;
 
 	memset(&s, 0, sizeof s);
 	s.line = c->row_line;
+	/* The sku, when it can be read, goes with the bad_record (lk-records(5)). */
+	known = sku->set && sku->len > 0 && sku->len < CELL - 1 ? sku->buf : NULL;
+	s.location = loc->set && loc->len ? loc->buf : NULL;
 	if (!sku->set || !qty->set || (c->col[C_LOC] >= 0 && !loc->set)) {
-		lk_parse_bad(c->p, s.line, 0, "row has %zu fields, too few for the %s column",
+		lk_parse_bad_sku(c->p, known, s.location, s.line, 0,
+		    "row has %zu fields, too few for the %s column",
 		    c->field, !sku->set ? "sku" : !qty->set ? "qty" : "location");
 		return;
 	}
@@ -169,15 +175,14 @@ record(struct csvs *c)
 		lk_parse_bad(c->p, s.line, 0, sku->len ? "sku longer than %d bytes" : "empty sku", CELL - 2);
 		return;
 	}
-	if (lk_parse_qty(c->p, qty->buf, qty->len, &s.qty) < 0) {
+	if ((rc = lk_parse_qty(c->p, qty->buf, qty->len, &s.qty)) < 0) {
 		char ex[LK_EXCERPT_SIZE];
 
-		lk_parse_bad(c->p, s.line, 0, "quantity '%s' is not a number",
-		    lk_excerpt(qty->buf, qty->len, ex));
+		lk_parse_bad_sku(c->p, known, s.location, s.line, 0, "quantity '%s' %s",
+		    lk_excerpt(qty->buf, qty->len, ex), lk_parse_qty_why(rc));
 		return;
 	}
 	s.sku = sku->buf;
-	s.location = loc->set && loc->len ? loc->buf : NULL;
 	lk_parse_stock(c->p, &s);
 }
 

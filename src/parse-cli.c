@@ -102,6 +102,7 @@ lk_parse_cli_run(struct lk_parse_cli *c, int (*parse)(struct lk_parse *, struct 
 		p.produced = sb.st_mtime;
 		p.produced_from = "file";
 	}
+	p.bad = lk_parse_emit_bad;
 	lk_input_open_fd(&in, fd);
 	parse(&p, &in);
 	lk_input_close(&in);

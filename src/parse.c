@@ -15,7 +15,6 @@
 #include "state.h"
 #include "util.h"
 
-#define QTY_MAX 1000000000000000LL      /* 10^15: more is a typo, not stock */
 
 void
 lk_parse_opts_init(struct lk_parse_opts *o)
@@ -169,17 +168,17 @@ lk_parse_fail(struct lk_parse *p, unsigned long line, unsigned long col, const c
 	return -1;
 }
 
-void
-lk_parse_bad(struct lk_parse *p, unsigned long line, unsigned long col, const char *fmt, ...)
+/* A record error: reported and counted; handed to p->bad when bad. */
+static void
+vbad(struct lk_parse *p, const struct lk_bad *bad, unsigned long line, unsigned long col,
+    const char *fmt, va_list ap)
 {
 	char msg[512];
-	va_list ap;
+	struct lk_bad b;
 
 	if (p->failed)
 		return;
-	va_start(ap, fmt);
 	vformat(msg, sizeof msg, p, line, col, fmt, ap);
-	va_end(ap);
 	if (p->o->strict) {
 		p->failed = 1;
 		memcpy(p->error, msg, sizeof p->error);
@@ -187,6 +186,45 @@ lk_parse_bad(struct lk_parse *p, unsigned long line, unsigned long col, const ch
 	}
 	p->nbad++;
 	p->report(p->report_arg, msg);
+	if (bad && p->bad) {
+		b = *bad;
+		b.error = msg;
+		p->bad(p->arg, &b);
+	}
+}
+
+void
+lk_parse_bad(struct lk_parse *p, unsigned long line, unsigned long col, const char *fmt, ...)
+{
+	struct lk_bad b = { NULL, NULL, line, NULL };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vbad(p, &b, line, col, fmt, ap);
+	va_end(ap);
+}
+
+void
+lk_parse_bad_sku(struct lk_parse *p, const char *sku, const char *location, unsigned long line,
+    unsigned long col, const char *fmt, ...)
+{
+	struct lk_bad b = { sku, location, line, NULL };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vbad(p, &b, line, col, fmt, ap);
+	va_end(ap);
+}
+
+/* Reported and counted only: its bad_record was handed over already. */
+static void
+bad_reported(struct lk_parse *p, unsigned long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vbad(p, NULL, line, 0, fmt, ap);
+	va_end(ap);
 }
 
 /* --- duplicates: a set of 64-bit hashes of "sku\0location" --- */
@@ -270,7 +308,7 @@ lk_parse_stock(struct lk_parse *p, const struct lk_stock *s)
 		if (p->o->duplicates == LK_DUP_ERROR) {
 			char ex[LK_EXCERPT_SIZE], ex2[LK_EXCERPT_SIZE];
 
-			lk_parse_bad(p, s->line, 0, "duplicate sku '%s'%s%s",
+			lk_parse_bad_sku(p, s->sku, s->location, s->line, 0, "duplicate sku '%s'%s%s",
 			    lk_excerpt(s->sku, (size_t)-1, ex), s->location ? " at location " : "",
 			    s->location ? lk_excerpt(s->location, (size_t)-1, ex2) : "");
 			return -1;
@@ -325,8 +363,8 @@ lk_parse_qty(struct lk_parse *p, const char *str, size_t len, long long *out)
 				frac |= *s != '0' ? 2 : 0;
 				continue;
 			}
-			if (v > QTY_MAX / 10)
-				return -1;
+			if (v > LK_QTY_MAX)
+				continue;       /* too big; the digits still have to be digits */
 			v = v * 10 + (*s - '0');
 		} else if ((*s == '.' || *s == ',') && digits && !fdigits && !frac) {
 			frac = 1;       /* one decimal separator, after a digit */
@@ -337,8 +375,10 @@ lk_parse_qty(struct lk_parse *p, const char *str, size_t len, long long *out)
 			return -1;
 		}
 	}
-	if (!digits || v > QTY_MAX || (frac && !fdigits))
+	if (!digits || (frac && !fdigits))
 		return -1;
+	if (v > LK_QTY_MAX && !neg)
+		return -2;
 	if (neg && (v > 0 || (frac & 2))) {
 		p->negative++;
 		v = 0;
@@ -356,10 +396,19 @@ lk_noqty_add(struct lk_parse *p, struct lk_noqty *q, const char *sku,
     unsigned long line, const char *what)
 {
 	char ex[LK_EXCERPT_SIZE];
+	struct lk_bad b = { sku, NULL, line, NULL };
+	char msg[512];
 
 	if (p->o->strict) {
 		lk_parse_bad(p, line, 0, "offer '%s' has %s", lk_excerpt(sku, (size_t)-1, ex), what);
 		return;
+	}
+	/* Its bad_record now (only the first few are kept for the messages). */
+	if (p->bad) {
+		snprintf(msg, sizeof msg, "%s:%lu: offer '%s' has %s", p->o->name, line,
+		    lk_excerpt(sku, (size_t)-1, ex), what);
+		b.error = msg;
+		p->bad(p->arg, &b);
 	}
 	if (q->n < LK_NOQTY_SHOWN) {
 		lk_parse_copy(q->first[q->n].sku, sizeof q->first[0].sku, sku, strlen(sku));
@@ -381,7 +430,7 @@ lk_noqty_finish(struct lk_parse *p, const struct lk_noqty *q, const char *what,
 		return lk_parse_fail(p, q->first[0].line, 0,
 		    "none of the %lu offers has a quantity (%s); %s", q->offers, what, hint);
 	for (i = 0; i < q->n && i < LK_NOQTY_SHOWN; i++)
-		lk_parse_bad(p, q->first[i].line, 0, "offer '%s' has no quantity (%s)",
+		bad_reported(p, q->first[i].line, "offer '%s' has no quantity (%s)",
 		    lk_excerpt(q->first[i].sku, (size_t)-1, ex), what);
 	if (q->n > LK_NOQTY_SHOWN) {
 		p->nbad += q->n - LK_NOQTY_SHOWN;
@@ -451,6 +500,8 @@ lk_parse_emit_sentinel(const struct lk_parse *p)
 	lk_emit_str("source", p->o->source);
 	lk_emit_str("status", p->failed ? "failed" : "complete");
 	lk_emit_int("records", (long long)p->records);
+	if (p->nbad && !p->failed)
+		lk_emit_int("bad", (long long)p->nbad);
 	if (p->failed)
 		lk_emit_str("error", p->error);
 	lk_emit_str("at", lk_fmt_time(now, at));
@@ -465,6 +516,26 @@ lk_parse_status(const struct lk_parse *p)
 	if (p->failed)
 		return LK_EX_DATAERR;
 	return p->nbad ? LK_EX_PARTIAL : LK_EX_OK;
+}
+
+const char *
+lk_parse_qty_why(int rc)
+{
+	return rc == -2 ? "is above the maximum 1000000000" : "is not a number";
+}
+
+void
+lk_parse_emit_bad(void *arg, const struct lk_bad *b)
+{
+	lk_emit_begin("bad_record");
+	lk_emit_str("source", arg);
+	if (b->sku)
+		lk_emit_str("sku", b->sku);
+	if (b->location)
+		lk_emit_str("location", b->location);
+	lk_emit_int("line", (long long)b->line);
+	lk_emit_str("error", b->error);
+	lk_emit_end();
 }
 
 void

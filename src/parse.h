@@ -97,6 +97,19 @@ struct lk_stock {
 typedef void lk_stock_fn(void *arg, const struct lk_stock *s);
 typedef void lk_report_fn(void *arg, const char *msg);
 
+/*
+ * A row or offer that could not be read (lk-records(5), bad_record): its
+ * sku and location when they could be read, else NULL, so that lk-alloc
+ * keeps that product at its last quantity instead of taking it as gone.
+ */
+struct lk_bad {
+	const char *sku;
+	const char *location;
+	unsigned long line;
+	const char *error;      /* "NAME:LINE[:COL]: reason" */
+};
+typedef void lk_bad_fn(void *arg, const struct lk_bad *b);
+
 /* The duplicate set: 64-bit hashes of sku and location, open addressing. */
 struct lk_keyset {
 	uint64_t *slots;        /* 0 = empty */
@@ -109,6 +122,7 @@ struct lk_parse {
 	void *arg;
 	lk_report_fn *report;   /* record errors and the summary; default lk_warn */
 	void *report_arg;
+	lk_bad_fn *bad;         /* each record error too (arg), or NULL */
 	unsigned long records;  /* stock records given to the sink */
 	unsigned long nbad;     /* records skipped with an error */
 	unsigned long floored, negative, dups;
@@ -132,9 +146,16 @@ int lk_parse_stock(struct lk_parse *p, const struct lk_stock *s);
  */
 void lk_parse_prefetch(const struct lk_parse *p, const char *sku, const char *loc);
 
-/* A record error at line:col (col 0: none); fatal with strict. */
+/*
+ * A record error at line:col (col 0: none), of the offer or row of sku
+ * (and location) when known; fatal with strict.  Reported, counted in
+ * p->nbad, and handed to p->bad.
+ */
 void lk_parse_bad(struct lk_parse *p, unsigned long line, unsigned long col,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void lk_parse_bad_sku(struct lk_parse *p, const char *sku, const char *location,
+    unsigned long line, unsigned long col, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* A fatal error: the first one wins.  Returns -1 for the caller's return. */
 int lk_parse_fail(struct lk_parse *p, unsigned long line, unsigned long col,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -143,8 +164,8 @@ int lk_parse_fail(struct lk_parse *p, unsigned long line, unsigned long col,
  * Reads a quantity: optional sign, digits with ' ', NBSP (U+00A0, U+202F
  * or a raw 0xA0 byte) as thousands separators, and one decimal '.' or ','.
  * Surrounding blanks are ignored.  A fraction is floored and a negative
- * number becomes 0, each counted for the summary.  0, or -1 when s is not
- * a number (or above 10^15).
+ * number becomes 0, each counted for the summary.  0, -1 when s is not
+ * a number, or -2 when it is above LK_QTY_MAX (util.h).
  */
 int lk_parse_qty(struct lk_parse *p, const char *s, size_t len, long long *out);
 
@@ -185,6 +206,10 @@ void lk_parse_emit_sentinel(const struct lk_parse *p);
 int lk_parse_status(const struct lk_parse *p);
 /* The sink of the commands: lk_emit_* one stock record; arg is the source name. */
 void lk_parse_emit_stock(void *arg, const struct lk_stock *s);
+/* The same for a bad_record record. */
+void lk_parse_emit_bad(void *arg, const struct lk_bad *b);
+/* The message of a quantity lk_parse_qty() refused (rc -1 or -2), for lk_parse_bad(). */
+const char *lk_parse_qty_why(int rc);
 
 /* Copies at most cap-1 bytes of s, cut at a UTF-8 boundary; returns the length. */
 size_t lk_parse_copy(char *dst, size_t cap, const char *s, size_t len);

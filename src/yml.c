@@ -296,10 +296,11 @@ static void
 emit_text(struct yml *y, struct lk_stock *s, char *text, unsigned long line, unsigned long col)
 {
 	char ex[LK_EXCERPT_SIZE];
+	int rc = lk_parse_qty(y->x.p, text, strlen(text), &s->qty);
 
-	if (lk_parse_qty(y->x.p, text, strlen(text), &s->qty) < 0) {
-		lk_parse_bad(y->x.p, line, col, "quantity '%s' is not a number",
-		    lk_excerpt(lk_trim(text), (size_t)-1, ex));
+	if (rc < 0) {
+		lk_parse_bad_sku(y->x.p, s->sku, NULL, line, col, "quantity '%s' %s",
+		    lk_excerpt(lk_trim(text), (size_t)-1, ex), lk_parse_qty_why(rc));
 		return;
 	}
 	lk_parse_stock(y->x.p, s);
@@ -310,21 +311,23 @@ emit_outlets(struct yml *y, struct lk_stock *s, int zero)
 {
 	long long sum = 0, q;
 	size_t i;
+	int rc;
 
 	for (i = 0; i < y->nout; i++) {
 		struct outlet *o = &y->out[i];
 
 		q = 0;
 		if (!zero && !o->has_qty) {
-			lk_parse_bad(y->x.p, o->line, o->col, "outlet without instock");
+			lk_parse_bad_sku(y->x.p, s->sku, NULL, o->line, o->col, "outlet without instock");
 			return;
 		}
-		if (!zero && lk_parse_qty(y->x.p, o->qty, strlen(o->qty), &q) < 0) {
-			lk_parse_bad(y->x.p, o->line, o->col, "quantity '%s' is not a number", lk_trim(o->qty));
+		if (!zero && (rc = lk_parse_qty(y->x.p, o->qty, strlen(o->qty), &q)) < 0) {
+			lk_parse_bad_sku(y->x.p, s->sku, NULL, o->line, o->col, "quantity '%s' %s",
+			    lk_trim(o->qty), lk_parse_qty_why(rc));
 			return;
 		}
 		if (y->x.p->o->outlets_sum) {
-			sum += q;
+			sum = lk_qty_add(sum, q);
 			continue;
 		}
 		s->qty = q;

@@ -52,10 +52,13 @@ test_expect_success 'pharmacy list: a missing column names the columns there are
 	test_grep err "no column '"'"'sku'"'"' in the header (APTEKA, BARCODE, OST, CENA)"
 '
 
-test_expect_success 'product list: windows-1251 names become UTF-8' '
-	lk-parse-csv --sku NAZV --qty BARCODE "$CSV/apteka_tovar_windows-1251.csv" >out 2>/dev/null &&
-	sentinel_is out complete 710 &&
-	head -n 1 out | grep -q "\"sku\":\"Флюдитек\",\"source\":\"apteka_tovar_windows-1251\",\"qty\":3400935381316}"
+test_expect_success 'product list: windows-1251 names become UTF-8; barcodes as quantities are above 10^9' '
+	test_expect_code 1 lk-parse-csv --sku NAZV --qty BARCODE "$CSV/apteka_tovar_windows-1251.csv" >out 2>err &&
+	sentinel_is out complete 1 &&
+	tail -n 1 out | grep -q "\"bad\":709," &&
+	test "$(grep -c "^{\"type\":\"bad_record\"" out)" -eq 709 &&
+	head -n 1 out | grep -q "^{\"type\":\"bad_record\",\"source\":\"apteka_tovar_windows-1251\",\"sku\":\"Флюдитек\",\"line\":2,\"error\":\".*apteka_tovar_windows-1251.csv:2: quantity '\''3400935381316'\'' is above the maximum 1000000000\"}" &&
+	test_grep err "apteka_tovar_windows-1251.csv:2: quantity '\''3400935381316'\'' is above the maximum 1000000000"
 '
 
 test_expect_success 'windows-1251: the unassigned byte 0x98 becomes U+FFFD' '
