@@ -87,7 +87,7 @@ test_qty(void)
 			is_int(v, t[i].want, "qty '%s' is %lld", t[i].s, t[i].want);
 	}
 	is_int(p.floored, 2, "two fractions floored: 2,500 and 30.5 (1 000,000 is whole)");
-	is_int(p.negative, 1, "one negative: -3 (-0 is 0)");
+	is_int(p.negative, 2, "two negatives: -3 and -99999999999999999999 (-0 is 0)");
 	lk_parse_free(&p);
 }
 
