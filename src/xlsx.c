@@ -1158,7 +1158,7 @@ data_row(struct sheetr *s)
 			return;
 		}
 		if (qty_of(s, qc, &q, why, sizeof why) < 0) {
-			lk_parse_bad(s->p, s->row, 0, "%s", why);
+			lk_parse_bad_sku(s->p, skub, loc, s->row, 0, "%s", why);
 			return;
 		}
 		s->noqty.nqty++;
@@ -1170,7 +1170,7 @@ data_row(struct sheetr *s)
 		if ((qc = row_cell(s, s->cols[i].col)) == NULL)
 			continue;
 		if (qty_of(s, qc, &q, why, sizeof why) < 0) {
-			lk_parse_bad(s->p, s->row, 0, "%s", why);
+			lk_parse_bad_sku(s->p, skub, s->cols[i].head, s->row, 0, "%s", why);
 			continue;
 		}
 		any = 1;
