@@ -15,7 +15,8 @@
 #include "util.h"
 
 static const char usage_text[] =
-    "usage: lk-alloc [-nqv] [-C dir] [--rev rev] [--explain[=sku]] [--no-snapshot] [--strict]\n"
+    "usage: lk-alloc [-nqv] [-C dir] [--rev rev] [--explain[=sku]] [--force] [--no-snapshot]\n"
+    "                [--strict]\n"
     "       lk-alloc --compare rev [--json] [--fail-on-zero n] [-C dir] [--strict]\n"
     "\n"
     "Reads stock, source and reserve records on stdin and writes one alloc\n"
@@ -25,6 +26,7 @@ static const char usage_text[] =
     "  -C, --state-dir DIR   the state directory (default $LK_STATE_DIR, else .)\n"
     "      --rev REV         use the rules as of git revision REV (writes no snapshot)\n"
     "      --explain[=SKU]   add \"why\" to alloc records (only SKU's when given)\n"
+    "      --force           accept every complete read: no source guard (0 records, max_drop)\n"
     "  -n, --dry-run         do not write source snapshots\n"
     "      --no-snapshot     the same as --dry-run\n"
     "      --compare REV     print what the working tree's rules change against REV\n"
@@ -39,7 +41,8 @@ static const char usage_text[] =
 static void
 parse_opts(int argc, char **argv, struct lk_alloc_cmd *o)
 {
-	enum { OPT_REV = 256, OPT_EXPLAIN, OPT_NOSNAP, OPT_COMPARE, OPT_JSON, OPT_FAIL, OPT_STRICT };
+	enum { OPT_REV = 256, OPT_EXPLAIN, OPT_NOSNAP, OPT_COMPARE, OPT_JSON, OPT_FAIL, OPT_STRICT,
+		OPT_FORCE };
 	static const struct option longopts[] = {
 		{ "state-dir", required_argument, NULL, 'C' },
 		{ "rev", required_argument, NULL, OPT_REV },
@@ -50,6 +53,7 @@ parse_opts(int argc, char **argv, struct lk_alloc_cmd *o)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "fail-on-zero", required_argument, NULL, OPT_FAIL },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -72,6 +76,7 @@ parse_opts(int argc, char **argv, struct lk_alloc_cmd *o)
 				lk_usage_error("--fail-on-zero takes a count, not '%s'", optarg);
 			break;
 		case OPT_STRICT: o->strict = 1; break;
+		case OPT_FORCE: o->force = 1; break;
 		case 'q': lk_quiet = 1; break;
 		case 'v': lk_verbose = 1; break;
 		case 'h': fputs(usage_text, stdout); lk_close_stdout(); exit(LK_EX_OK);

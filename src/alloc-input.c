@@ -61,6 +61,18 @@ nonempty(const json_t *rec, const char *key)
 	return v && *v ? v : NULL;
 }
 
+/* A stock record lk-alloc refuses, of a known sku and source: as a parser's bad row. */
+static void
+bad_stock(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const char *src,
+    const char *sku, const char *why)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof msg, "%s:%lu: stock record '%s': %s", r->name, r->line, sku, why);
+	while (na-- > 0)
+		lk_alloc_bad(a[na], src, sku, msg, 0);
+}
+
 static void
 slow_stock(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const json_t *rec)
 {
@@ -74,11 +86,13 @@ slow_stock(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const json
 	}
 	if (lk_rec_qty(rec, "qty", &qty) < 0) {
 		lk_reader_bad(r, "stock record '%s': 'qty' is not an integer >= 0", sku);
+		bad_stock(a, na, r, src, sku, "'qty' is not an integer >= 0");
 		return;
 	}
 	if (qty > LK_QTY_MAX) {
 		lk_reader_bad(r, "stock record '%s': 'qty' %lld is above the maximum %lld", sku, qty,
 		    LK_QTY_MAX);
+		bad_stock(a, na, r, src, sku, "'qty' is above the maximum");
 		return;
 	}
 	if (loc && !json_is_string(loc)) {
@@ -96,7 +110,7 @@ slow_source(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const jso
 {
 	const char *src = nonempty(rec, "source"), *st = lk_rec_str(rec, "status");
 	const json_t *n = json_object_get(rec, "records");
-	long long records = -1;
+	long long records = -1, bad = -1;
 
 	if (src == NULL) {
 		lk_reader_bad(r, "source record without a non-empty string 'source'");
@@ -110,8 +124,15 @@ slow_source(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const jso
 		lk_reader_bad(r, "source record '%s': 'records' is not an integer >= 0", src);
 		return;
 	}
-	while (na-- > 0)
+	if (json_object_get(rec, "bad") && lk_rec_qty(rec, "bad", &bad) < 0) {
+		lk_reader_bad(r, "source record '%s': 'bad' is not an integer >= 0", src);
+		return;
+	}
+	while (na-- > 0) {
 		lk_alloc_source(a[na], src, strcmp(st, "complete") == 0, records);
+		if (bad >= 0)
+			lk_alloc_source_bad(a[na], src, bad);
+	}
 }
 
 /* The orders behind a reserve, for --explain: few skus have open orders. */
@@ -126,6 +147,21 @@ keep_orders(struct lk_alloc *a, const char *sku, const json_t *rec)
 		a->reserve_orders = json_object();
 	json_object_set_new(a->reserve_orders, sku, json_pack("{s:O, s:o}", "orders", o,
 	    "shipped", json_is_array(sh) ? json_incref(sh) : json_array()));
+}
+
+/* A row or offer a parser could not read (lk-records(5)). */
+static void
+slow_bad(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const json_t *rec)
+{
+	const char *src = nonempty(rec, "source"), *sku = nonempty(rec, "sku");
+	const char *err = lk_rec_str(rec, "error");
+
+	if (src == NULL) {
+		lk_reader_bad(r, "bad_record record without a non-empty string 'source'");
+		return;
+	}
+	while (na-- > 0)
+		lk_alloc_bad(a[na], src, sku, err, 1);
 }
 
 static void
@@ -169,6 +205,8 @@ slow_line(struct lk_alloc *const *a, size_t na, struct lk_reader *r, const char 
 		slow_source(a, na, r, v);
 	else if (strcmp(type, "reserve") == 0)
 		slow_reserve(a, na, r, v);
+	else if (strcmp(type, "bad_record") == 0)
+		slow_bad(a, na, r, v);
 	else if (pass)
 		lk_emit_record(v);
 	json_decref(v);

@@ -12,6 +12,7 @@
 #include "ndjson.h"
 
 enum { SRC_UNUSED, SRC_LIVE, SRC_SNAP, SRC_STALE };
+#define LK_ALLOC_BAD_SHOWN 10       /* bad rows named one by one, per source */
 
 struct locent {             /* a stock record with a location */
 	uint32_t row, loc;
@@ -27,7 +28,16 @@ struct asrc {
 	size_t nlocnames;
 	int sentinel;               /* 0 none, 1 complete, 2 failed */
 	long long announced;        /* the sentinel's records, or -1 */
+	long long announced_bad;    /* the sentinel's bad, or -1 */
 	long long nrecs;            /* stock records seen */
+	/* rows and offers the parser could not read (bad_record) */
+	long long nbad, nbad_parsed;    /* all; those from the parser (bad_record) */
+	uint32_t *badrows;          /* catalog rows they name */
+	size_t nbadrows, capbad;
+	unsigned long bad_nosku;    /* those without a sku of the catalog */
+	char *bad_first[LK_ALLOC_BAD_SHOWN];    /* their messages, for the report */
+	uint8_t *unknown;           /* per row: unreadable, no snapshot: no alloc record (NULL: none) */
+	int guarded;                /* a source guard replaced this complete read by the snapshot */
 	unsigned long dropped;      /* of skus not in the catalog */
 	int used;                   /* an enabled channel sums it */
 	int state;                  /* SRC_* after resolve */
@@ -76,6 +86,7 @@ struct lk_alloc {
 	size_t **groups;            /* equal groups: channel indexes by name */
 	size_t *groupn;
 	size_t ngroups;
+	int force;                  /* lk_alloc_force(): the source guards accept every read */
 	size_t *pool;               /* slots undistributed is measured on */
 	size_t npool;
 	uint8_t **filters;          /* one bitmap per config filter, lazily */
@@ -93,6 +104,8 @@ void lk_alloc_src_reset(struct asrc *s, size_t nprod);
 /* snapshots (alloc-snap.c): 0, or -1 (errno ENOENT when there is none) */
 int lk_alloc_snap_load(struct lk_alloc *a, struct asrc *s, const char *path, time_t *at);
 int lk_alloc_snap_write(struct lk_alloc *a, struct asrc *s, const char *path, time_t now);
+/* Only the header: when, and how many products had stock (-1: an older snapshot without it). */
+int lk_alloc_snap_header(const char *path, const char *src, time_t *at, long long *products);
 
 
 

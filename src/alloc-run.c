@@ -31,22 +31,77 @@ read_complete(const struct asrc *s)
 		    "treated as failed", s->cfg->name, s->announced, s->nrecs);
 		return 0;
 	}
+	if (s->announced_bad >= 0 && s->announced_bad != s->nbad_parsed) {
+		lk_warn("source '%s': the sentinel announces %lld bad records but %lld came: "
+		    "treated as failed", s->cfg->name, s->announced_bad, s->nbad_parsed);
+		return 0;
+	}
+	return 1;
+}
+
+static long long
+max_age(const struct lk_alloc *a, const struct asrc *s)
+{
+	long long max = s->cfg->max_age ? s->cfg->max_age : a->cfg->global.source_max_age;
+
+	return max > 0 ? max : DEFAULT_MAX_AGE;
+}
+
+/*
+ * The source guards, like rclone's --max-delete: why a complete read is
+ * not to be believed (written to what), or 0.  Only a snapshot with
+ * products makes a loss measurable.
+ */
+static int
+guard(const struct lk_alloc *a, const struct asrc *s, const char *snapdir, char *what, size_t len)
+{
+	const struct lk_limit *l = &s->cfg->max_drop;
+	long long snap = -1, live = 0;
+	char *path, lim[32];
+	time_t at;
+	size_t row;
+	int rc;
+
+	if (s->nbad > 0 && s->cfg->bad_rows_fail) {
+		snprintf(what, len, "has %lld unreadable row%s and bad_rows is \"fail\"", s->nbad,
+		    s->nbad == 1 ? "" : "s");
+		return 1;
+	}
+	if (a->force || snapdir == NULL)
+		return 0;
+	path = lk_xasprintf("%s/%s.ndjson", snapdir, s->cfg->name);
+	rc = lk_alloc_snap_header(path, s->cfg->name, &at, &snap);
+	free(path);
+	if (rc < 0 || snap <= 0)
+		return 0;
+	if (s->nrecs == 0) {
+		snprintf(what, len, "ended complete with 0 records where its last complete snapshot "
+		    "had %lld product%s (a guard; --force accepts it)", snap, snap == 1 ? "" : "s");
+		return 1;
+	}
+	for (row = 0; row < a->nprod; row++)
+		live += s->qty[row] > 0;
+	if (live >= snap || !lk_limit_exceeded(l, snap - live, snap))
+		return 0;
+	if (l->percent_set)
+		snprintf(lim, sizeof lim, "%g%%", l->percent);
+	else
+		snprintf(lim, sizeof lim, "%lld", l->count);
+	snprintf(what, len, "has %lld product%s with stock where its last complete snapshot had %lld, "
+	    "more lost than max_drop %s (a guard; --force accepts it)", live, live == 1 ? "" : "s",
+	    snap, lim);
 	return 1;
 }
 
 /* Falls back to the snapshot; sets why when the source cannot be used. */
 static void
 use_snapshot(struct lk_alloc *a, struct asrc *s, const char *snapdir, time_t now,
-    char *why, size_t len)
+    const char *what, char *why, size_t len)
 {
-	long long max = s->cfg->max_age ? s->cfg->max_age : a->cfg->global.source_max_age;
-	const char *what = s->sentinel == 2 ? "failed" : s->sentinel == 1 ?
-	    "was incomplete" : "has no complete sentinel in the input";
+	long long max = max_age(a, s);
 	char age[32], maxs[32], *path;
 	time_t at;
 
-	if (max <= 0)
-		max = DEFAULT_MAX_AGE;
 	fmt_age(max, maxs, sizeof maxs);
 	lk_alloc_src_reset(s, a->nprod);
 	if (snapdir == NULL) {
@@ -109,22 +164,103 @@ fill_slots(struct lk_alloc *a)
 	}
 }
 
+/*
+ * A complete read with bad rows: the products they name keep their
+ * snapshot quantity (with its locations), or, without a usable snapshot,
+ * get no alloc record where they come from this source.  A bad row
+ * without a sku may be any product: every one the read gives 0 is kept.
+ */
+static void
+keep_bad_rows(struct lk_alloc *a, struct asrc *s, const char *snapdir, time_t now)
+{
+	struct asrc snap;
+	uint8_t *flag;
+	size_t i, n = 0;
+	time_t at;
+	char *path;
+	int have = 0;
+
+	if (s->nbad == 0)
+		return;
+	for (i = 0; i < (size_t)s->nbad && i < LK_ALLOC_BAD_SHOWN; i++)
+		lk_warn("source '%s': %s", s->cfg->name, s->bad_first[i]);
+	if (s->nbad > LK_ALLOC_BAD_SHOWN)
+		lk_warn("source '%s': %lld more unreadable rows", s->cfg->name,
+		    s->nbad - LK_ALLOC_BAD_SHOWN);
+	flag = lk_xcalloc(a->nprod ? a->nprod : 1, 1);
+	for (i = 0; i < s->nbadrows; i++)
+		flag[s->badrows[i]] = 1;
+	for (i = 0; s->bad_nosku && i < a->nprod; i++)
+		flag[i] |= s->qty[i] == 0;
+	memset(&snap, 0, sizeof snap);
+	snap.cfg = s->cfg;
+	snap.qty = lk_xcalloc(a->nprod ? a->nprod : 1, sizeof *snap.qty);
+	if (snapdir) {
+		path = lk_xasprintf("%s/%s.ndjson", snapdir, s->cfg->name);
+		have = lk_alloc_snap_load(a, &snap, path, &at) == 0 && now - at <= max_age(a, s);
+		free(path);
+	}
+	for (i = 0; i < s->nlocs; i++)
+		if (flag[s->locs[i].row])
+			s->locs[i].qty = 0;
+	for (i = 0; i < a->nprod; i++) {
+		if (!flag[i])
+			continue;
+		n++;
+		s->qty[i] = 0;
+		if (!have) {
+			if (s->unknown == NULL)
+				s->unknown = lk_xcalloc(a->nprod ? a->nprod : 1, 1);
+			s->unknown[i] = 1;
+		}
+	}
+	for (i = 0; have && i < snap.nlocs; i++) {
+		const struct locent *e = &snap.locs[i];
+
+		if (flag[e->row])
+			lk_alloc_add(a, s, e->row, snap.locnames[e->loc],
+			    strlen(snap.locnames[e->loc]), e->qty);
+	}
+	for (i = 0; have && i < a->nprod; i++)
+		if (flag[i] && snap.qty[i] > s->qty[i])     /* what came without a location */
+			lk_alloc_add(a, s, (uint32_t)i, NULL, 0, snap.qty[i] - s->qty[i]);
+	if (n)
+		lk_warn("source '%s': %zu product%s of unreadable rows %s", s->cfg->name, n,
+		    n == 1 ? "" : "s", have ? "keep their last snapshot quantity" :
+		    "get no alloc record (no snapshot): the channels keep what they show");
+	lk_alloc_src_reset(&snap, a->nprod);
+	free(snap.qty);
+	free(snap.locs);
+	free(snap.locnames);
+	free(flag);
+}
+
 size_t
 lk_alloc_resolve(struct lk_alloc *a, const char *snapdir, time_t now)
 {
 	char **why = lk_xcalloc(a->nsrc ? a->nsrc : 1, sizeof *why);
 	size_t i, j, stopped = 0;
 
+	char what[512];
+
 	for (i = 0; i < a->nsrc; i++) {
 		struct asrc *s = &a->src[i];
+		int complete = read_complete(s);
 
-		if (read_complete(s)) {
+		if (complete && !guard(a, s, snapdir, what, sizeof what)) {
 			s->state = SRC_LIVE;
+			keep_bad_rows(a, s, snapdir, now);
 		} else if (!s->used) {
 			s->state = SRC_UNUSED;
 		} else {
-			why[i] = lk_xmalloc(512);
-			use_snapshot(a, s, snapdir, now, why[i], 512);
+			if (complete)
+				s->guarded = 1;
+			else
+				snprintf(what, sizeof what, "%s", s->sentinel == 2 ? "failed" :
+				    s->sentinel == 1 ? "was incomplete" :
+				    "has no complete sentinel in the input");
+			why[i] = lk_xmalloc(1024);
+			use_snapshot(a, s, snapdir, now, what, why[i], 1024);
 		}
 	}
 	for (i = 0; i < a->nch; i++) {
@@ -377,6 +513,9 @@ compute(const struct lk_alloc *a, size_t ci, uint32_t row, struct taking *t, str
 	w->capped_by = NULL;
 	if (w->ovr == NULL && c->pass && !c->pass[row])
 		return -1;
+	for (e = 0; e < c->nsrcs; e++)
+		if (a->src[c->srcs[e]].unknown && a->src[c->srcs[e]].unknown[row])
+			return -1;      /* an unreadable row and no snapshot: leave it as shown */
 	q = w->avail = available(a, c->slots, c->nslots, c->srcs, c->nsrcs, t, row);
 	if (c->cfg->nrule <= sizeof w->trace / sizeof w->trace[0]) {
 		tr = w->trace;

@@ -4,13 +4,14 @@
  * stock into 0 (lk-alloc(1), SNAPSHOTS).
  *
  * The file is NDJSON: a header line
- *   {"type":"snapshot","source":"main","at":"2026-11-27T10:16:21Z","records":2}
+ *   {"type":"snapshot","source":"main","at":"2026-11-27T10:16:21Z","records":2,"products":2}
  * then one line per product with stock, in sku order, per location when
  * the source has locations:
  *   {"sku":"A-1","qty":5}
  *   {"sku":"A-2","qty":3,"location":"msk"}
  * Products with 0 are left out: missing and 0 mean the same.  "records"
- * counts the lines after the header, so a cut file is refused.
+ * counts the lines after the header, so a cut file is refused; "products"
+ * counts the products with stock, for the max_drop guard.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -85,7 +86,7 @@ lk_alloc_snap_write(struct lk_alloc *a, struct asrc *s, const char *path, time_t
 {
 	struct lk_atomic at;
 	size_t i, li, pass;
-	long long n = 0;
+	long long n = 0, products = 0;
 	char ts[21];
 	uint32_t *pos;
 
@@ -106,7 +107,8 @@ lk_alloc_snap_write(struct lk_alloc *a, struct asrc *s, const char *path, time_t
 		if (pass == 1) {
 			fputs("{\"type\":\"snapshot\",\"source\":", at.fp);
 			lk_json_write_string(at.fp, s->cfg->name, strlen(s->cfg->name));
-			fprintf(at.fp, ",\"at\":\"%s\",\"records\":%lld}\n", lk_fmt_time(now, ts), n);
+			fprintf(at.fp, ",\"at\":\"%s\",\"records\":%lld,\"products\":%lld}\n",
+			    lk_fmt_time(now, ts), n, products);
 		}
 		for (i = 0; i < a->nprod; i++) {
 			uint32_t row = a->order[i];
@@ -116,8 +118,10 @@ lk_alloc_snap_write(struct lk_alloc *a, struct asrc *s, const char *path, time_t
 				continue;
 			li = pos[row];
 			k = put_row(a, s, pass ? at.fp : NULL, row, &li);
-			if (!pass)
+			if (!pass) {
 				n += k;
+				products += s->qty[row] > 0;
+			}
 		}
 	}
 	free(pos);
@@ -125,7 +129,7 @@ lk_alloc_snap_write(struct lk_alloc *a, struct asrc *s, const char *path, time_t
 }
 
 static int
-load_header(FILE *fp, const char *src, time_t *at, long long *records)
+load_header(FILE *fp, const char *src, time_t *at, long long *records, long long *products)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -137,6 +141,8 @@ load_header(FILE *fp, const char *src, time_t *at, long long *records)
 	if (s && t && strcmp(s, src) == 0 && lk_parse_time(t, at) == 0 &&
 	    lk_rec_qty(h, "records", records) == 0)
 		rc = 0;
+	if (products && lk_rec_qty(h, "products", products) < 0)
+		*products = -1;
 	json_decref(h);
 	free(line);
 	return rc;
@@ -172,6 +178,22 @@ load_escaped(struct lk_alloc *a, struct asrc *s, const char *line, size_t n)
 }
 
 int
+lk_alloc_snap_header(const char *path, const char *src, time_t *at, long long *products)
+{
+	FILE *fp = fopen(path, "rb");
+	long long records;
+	int rc;
+
+	if (fp == NULL)
+		return -1;
+	rc = load_header(fp, src, at, &records, products);
+	fclose(fp);
+	if (rc == 0 && *products < 0)
+		*products = records;    /* before "products": a line per product or location */
+	return rc;
+}
+
+int
 lk_alloc_snap_load(struct lk_alloc *a, struct asrc *s, const char *path, time_t *at)
 {
 	FILE *fp = lk_confine_fopen(path, "r");
@@ -183,7 +205,7 @@ lk_alloc_snap_load(struct lk_alloc *a, struct asrc *s, const char *path, time_t 
 
 	if (fp == NULL)
 		return -1;
-	if (load_header(fp, s->cfg->name, at, &want) < 0)
+	if (load_header(fp, s->cfg->name, at, &want, NULL) < 0)
 		goto bad;
 	while ((n = getline(&line, &cap, fp)) > 0) {
 		int nf = lk_flat_parse(line, (size_t)n, f, 4);

@@ -430,6 +430,7 @@ lk_alloc_new(const struct lk_config *cfg, struct lk_diag *d)
 	for (i = 0; i < a->nsrc; i++) {
 		a->src[i].cfg = &cfg->sources[i];
 		a->src[i].announced = -1;
+		a->src[i].announced_bad = -1;
 		a->src[i].qty = lk_xcalloc(a->nprod ? a->nprod : 1, sizeof *a->src[i].qty);
 	}
 	a->reserve = lk_xcalloc(a->nprod ? a->nprod : 1, sizeof *a->reserve);
@@ -456,7 +457,7 @@ lk_alloc_src_reset(struct asrc *s, size_t nprod)
 void
 lk_alloc_free(struct lk_alloc *a)
 {
-	size_t i;
+	size_t i, j;
 
 	if (a == NULL)
 		return;
@@ -465,6 +466,10 @@ lk_alloc_free(struct lk_alloc *a)
 		free(a->src[i].qty);
 		free(a->src[i].locs);
 		free(a->src[i].locnames);
+		free(a->src[i].badrows);
+		free(a->src[i].unknown);
+		for (j = 0; j < LK_ALLOC_BAD_SHOWN; j++)
+			free(a->src[i].bad_first[j]);
 	}
 	for (i = 0; i < a->nslots; i++)
 		if (a->slots[i].owned)
@@ -569,6 +574,60 @@ lk_alloc_source(struct lk_alloc *a, const char *src, int complete, long long rec
 	}
 	a->src[si].sentinel = complete ? 1 : 2;
 	a->src[si].announced = records;
+}
+
+void
+lk_alloc_source_bad(struct lk_alloc *a, const char *src, long long bad)
+{
+	long si = find_source(a, src, strlen(src));
+
+	if (si >= 0)
+		a->src[si].announced_bad = bad;
+}
+
+void
+lk_alloc_bad(struct lk_alloc *a, const char *src, const char *sku, const char *error, int parsed)
+{
+	long si = find_source(a, src, strlen(src)), row;
+	struct asrc *s;
+
+	if (si < 0) {
+		if (a->unknown_src++ == 0)
+			a->unknown_src_name = lk_xstrdup(src);
+		return;
+	}
+	s = &a->src[si];
+	if (s->nbad < LK_ALLOC_BAD_SHOWN)
+		s->bad_first[s->nbad] = lk_xstrdup(error ? error : "unreadable");
+	s->nbad++;
+	s->nbad_parsed += parsed != 0;
+	row = sku ? lk_alloc_find(a, sku, strlen(sku)) : -1;
+	if (row < 0) {
+		/* A sku not in the catalog is no product of ours; none at all may be any. */
+		s->bad_nosku += sku == NULL;
+		return;
+	}
+	if (s->nbadrows == s->capbad) {
+		s->capbad = s->capbad ? s->capbad * 2 : 16;
+		s->badrows = lk_xrealloc(s->badrows, s->capbad * sizeof *s->badrows);
+	}
+	s->badrows[s->nbadrows++] = (uint32_t)row;
+}
+
+void
+lk_alloc_force(struct lk_alloc *a)
+{
+	a->force = 1;
+}
+
+size_t
+lk_alloc_guarded(const struct lk_alloc *a)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->nsrc; i++)
+		n += a->src[i].guarded || (a->src[i].state == SRC_LIVE && a->src[i].nbad > 0);
+	return n;
 }
 
 void

@@ -64,6 +64,20 @@ int lk_alloc_wants_shows(const struct lk_alloc *a, const char *channel);
 void lk_alloc_shows(struct lk_alloc *a, const char *channel, const char *sku, long long qty);
 /* A source sentinel; records is the announced count, or -1. */
 void lk_alloc_source(struct lk_alloc *a, const char *src, int complete, long long records);
+/* The sentinel's count of bad_record records (lk-records(5)). */
+void lk_alloc_source_bad(struct lk_alloc *a, const char *src, long long bad);
+/*
+ * A row or offer of src that could not be read: a parser's bad_record
+ * (counted against the sentinel's bad), or a stock record lk-alloc
+ * refused (parsed 0).  sku NULL when unknown; error is its message.
+ * lk_alloc_resolve() keeps that product at its snapshot quantity.
+ */
+void lk_alloc_bad(struct lk_alloc *a, const char *src, const char *sku, const char *error,
+    int parsed);
+/* The source guards let every complete read through (lk-alloc --force). */
+void lk_alloc_force(struct lk_alloc *a);
+/* Sources the guards replaced by their snapshot, plus those with bad rows. */
+size_t lk_alloc_guarded(const struct lk_alloc *a);
 void lk_alloc_reserve(struct lk_alloc *a, const char *sku, size_t skulen, long long qty);
 
 /*
@@ -79,11 +93,17 @@ void lk_alloc_read(struct lk_alloc *const *a, size_t na, struct lk_reader *r, in
 void lk_alloc_warn_dropped(const struct lk_alloc *a);
 
 /*
- * After the input: a source with a complete sentinel (whose record count
- * matches) uses this run's records; any other source needed by an enabled
- * channel loads snapdir/SOURCE.ndjson if younger than its max age, and
- * else stops the channels that sum it (each reported on stderr).  Returns
- * the number of stopped channels.  snapdir NULL: no snapshots.
+ * After the input: a source with a complete sentinel (whose counts match)
+ * uses this run's records, unless a guard stops it: 0 records, or more
+ * than its max_drop of the products of its last snapshot lost, or bad
+ * rows with bad_rows "fail".  Any other source needed by an enabled
+ * channel, and a guarded one, loads snapdir/SOURCE.ndjson if younger than
+ * its max age, and else stops the channels that sum it (each reported on
+ * stderr).  In a complete read, a product named by a bad row keeps its
+ * snapshot quantity (a bad row without a sku: every product the read
+ * gives 0); without a snapshot, it gets no alloc record on the channels
+ * summing the source.  Returns the number of stopped channels.  snapdir
+ * NULL: no snapshots.
  */
 size_t lk_alloc_resolve(struct lk_alloc *a, const char *snapdir, time_t now);
 
@@ -155,6 +175,7 @@ struct lk_alloc_cmd {
 	const char *compare;        /* compare the working tree's rules with this revision */
 	const char *explain_sku;    /* with explain: only this sku */
 	int explain, no_snapshot, json, strict;
+	int force;                  /* the source guards accept every complete read */
 	long long fail_on_zero;     /* with compare: exit 3 past this many (-1: never) */
 };
 

@@ -311,7 +311,8 @@ load_source(struct lk_state *st, const char *name, struct lk_source *s, struct l
 		"connect_timeout", "max_size", "retries", "ca_file", "sku", "qty", "location",
 		"outlets", "unavailable_zero", "encoding", "delimiter", "quote", "header",
 		"duplicates", "per_warehouse", "available_qty", "location_names", "timezone", "lag",
-		"sheet", "header_row", "locations", "comment", NULL };
+		"sheet", "header_row", "locations", "max_drop", "bad_rows", "comment", NULL };
+	static const char *const bad_rows[] = { "keep", "fail", NULL };
 	static const char *const outlets[] = { "split", "sum", NULL };
 	static const char *const encodings[] = { "auto", "utf-8", "windows-1251", NULL };
 	static const char *const dups[] = { "sum", "error", NULL };
@@ -341,6 +342,14 @@ load_source(struct lk_state *st, const char *name, struct lk_source *s, struct l
 	get_cred(&c, &s->cred, 0);
 	s->on_sale = get_bool(&c, "on_sale", 1);
 	s->max_age = get_duration(&c, "max_age", 0);
+	lk_parse_limit("50%", &s->max_drop);
+	get_limit(&c, "max_drop", &s->max_drop, NULL);
+	{
+		char *br = get_enum(&c, "bad_rows", bad_rows, 0);
+
+		s->bad_rows_fail = br && strcmp(br, "fail") == 0;
+		free(br);
+	}
 	s->timeout = get_duration(&c, "timeout", 0);
 	s->connect_timeout = get_duration(&c, "connect_timeout", 0);
 	s->max_size = get_int(&c, "max_size", 1, (long long)1 << 50, 0);

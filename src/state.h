@@ -100,6 +100,8 @@ struct lk_source {
 	char *user;                 /* login name for imap/http auth */
 	int on_sale;                /* only sources on sale count for channels (true) */
 	long long max_age;          /* overrides lk.json source_max_age (0 = unset) */
+	struct lk_limit max_drop;   /* a complete read losing more of the snapshot's products fails ("50%") */
+	int bad_rows_fail;          /* bad_rows "fail": an unreadable row fails the source (else "keep") */
 	/* fetch options (0 = default) */
 	long long timeout, connect_timeout, max_size;
 	long long retries;          /* -1 = unset: the default (5); 0 = none */

@@ -85,7 +85,7 @@ test_expect_success 'filters and overrides: outside the filter untouched, pins w
 	{"type":"alloc","channel":"half","sku":"B1","qty":2}
 	EOF
 	test_cmp want half &&
-	test_grep out "{\"type\":\"alloc\",\"channel\":\"cap\",\"sku\":\"A1\",\"qty\":0}"
+	test_grep out "{\"type\":\"alloc\",\"channel\":\"cap\",\"sku\":\"A1\",\"qty\":0,\"asked\":true}"
 '
 
 test_expect_success '--explain=SKU: why for that sku only: sources, reserve, steps' '

@@ -27,7 +27,7 @@ test_expect_success 'a complete run writes one snapshot per source' '
 	alloc_state st &&
 	stock_input | LK_TEST_NOW=$T0 lk-alloc -C st >out &&
 	cat >want <<-EOF &&
-	{"type":"snapshot","source":"sup","at":"2027-01-15T08:00:00Z","records":1}
+	{"type":"snapshot","source":"sup","at":"2027-01-15T08:00:00Z","records":1,"products":1}
 	{"sku":"A1","qty":1}
 	EOF
 	test_cmp want st/.lk/snapshots/sup.ndjson &&

@@ -59,7 +59,7 @@ test_expect_success '--rev: the rules as of a commit, working tree untouched' '
 	stock_input | lk-alloc -C st --rev HEAD~1 >out &&
 	test_grep out "{\"type\":\"alloc\",\"channel\":\"half\",\"sku\":\"A1\",\"qty\":5}" &&
 	stock_input | lk-alloc -C st >now &&
-	test_grep now "{\"type\":\"alloc\",\"channel\":\"half\",\"sku\":\"A1\",\"qty\":0}" &&
+	test_grep now "{\"type\":\"alloc\",\"channel\":\"half\",\"sku\":\"A1\",\"qty\":0,\"asked\":true}" &&
 	test_expect_code 78 lk-alloc -C st --rev nosuchrev </dev/null 2>err
 '
 
