@@ -57,7 +57,8 @@ note_shown(struct chan_in *in, size_t nch, const char *chan, const char *sku, lo
 
 /* An alloc record: the channel's wanted quantity for sku (a repeated sku replaces the earlier). */
 static void
-want(struct chan_in *in, size_t nch, struct lk_reader *rd, const char *chan, const char *sku, long long qty)
+want(struct chan_in *in, size_t nch, struct lk_reader *rd, const char *chan, const char *sku, long long qty,
+    int asked)
 {
 	struct chan_in *c = chan_of(in, nch, chan);
 	size_t i;
@@ -77,6 +78,7 @@ want(struct chan_in *in, size_t nch, struct lk_reader *rd, const char *chan, con
 		c->n++;
 	}
 	c->w[i].qty = qty;
+	c->w[i].asked = asked;
 }
 
 /*
@@ -110,7 +112,7 @@ fast_line(struct chan_in *in, size_t nch, struct lk_reader *rd, char *s, size_t 
 	((char *)chan->v)[chan->vlen] = '\0';
 	((char *)sku->v)[sku->vlen] = '\0';
 	if (alloc)
-		want(in, nch, rd, chan->v, sku->v, lk_flat_int(qty));
+		want(in, nch, rd, chan->v, sku->v, lk_flat_int(qty), 0);  /* "asked": true is not flat */
 	else
 		note_shown(in, nch, chan->v, sku->v, lk_flat_int(qty));
 	return 1;
@@ -239,7 +241,8 @@ lk_push_main(const struct lk_push_cmd *cmd)
 		if (chan == NULL || sku == NULL || *sku == '\0' || lk_rec_qty(rec, "qty", &qty) == -1)
 			lk_reader_bad(&rd, "an alloc record needs channel, sku and qty (an integer >= 0)");
 		else
-			want(in, cfg.nchannels, &rd, chan, sku, qty);
+			want(in, cfg.nchannels, &rd, chan, sku, qty,
+			    json_is_true(json_object_get(rec, "asked")));
 		json_decref(rec);
 	}
 	if (rd.nbad)

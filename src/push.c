@@ -483,7 +483,7 @@ lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 	char *dir = NULL, *path;
 	int file, col = -1, col2 = -1;
 	size_t i;
-	long batch = 1;
+	long batch = 1, accidents = 0;
 
 	memset(&r, 0, sizeof r);
 	memset(stats, 0, sizeof *stats);
@@ -555,8 +555,11 @@ lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 		if (e) {
 			it->has_prev = 1;
 			it->prev = e->qty;
-			if (e->qty > 0 && w[i].qty == 0)
-				stats->zeroed++;
+		}
+		/* Before the first push, what the marketplace shows is what a 0 takes away. */
+		if (w[i].qty == 0 && (e ? e->qty > 0 : w[i].has_shown && w[i].shown > 0)) {
+			stats->zeroed++;
+			accidents += !w[i].asked;
 		}
 		f = lk_pushstate_find(&r.failed, w[i].sku);
 		if (f && f->qty == w[i].qty && !o->full) {
@@ -587,10 +590,11 @@ lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 	}
 
 	limit = ch->max_zero_set ? &ch->max_zero : &cfg->global.max_zero;
-	if (stats->zeroed > 0 && !o->force &&
-	    lk_limit_exceeded(limit, stats->zeroed, (long long)(nw > r.pushed.live ? nw : r.pushed.live))) {
+	if (accidents > 0 && !o->force &&
+	    lk_limit_exceeded(limit, accidents, (long long)(nw > r.pushed.live ? nw : r.pushed.live))) {
 		lk_warn("%s: %ld of %zu items would go from a positive quantity to 0, past the limit "
-		    "(max_zero); nothing sent to this channel (--force sends it)", ch->name, stats->zeroed, nw);
+		    "(max_zero); nothing sent to this channel; if the stock is really gone: "
+		    "lk-push --force, or lk-sync --force", ch->name, accidents, nw);
 		stats->skipped = "zero guard";
 		stats->code = LK_EX_SAFETY;
 		goto done;

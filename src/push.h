@@ -102,7 +102,7 @@ struct lk_push_stats {
 	long retries;           /* HTTP retries plus items sent again */
 	long throttled;         /* 429/420 answers */
 	long requests;
-	long zeroed;            /* items going from > 0 to 0 */
+	long zeroed;            /* items going from > 0 (pushed, else seen) to 0 */
 	double secs;
 	const char *skipped;    /* why the channel was not pushed, or NULL */
 	int code;               /* the channel's exit code */
@@ -119,6 +119,7 @@ struct lk_push_want {
 	long long qty;
 	long long shown;
 	int has_shown;
+	int asked;              /* a 0 the seller's rule or pin asks for: not counted by the zero guard */
 };
 
 int lk_push_channel(struct lk_state *st, const struct lk_config *cfg,

@@ -360,7 +360,7 @@ status_word(int code)
 	case -1: return "skipped";
 	case LK_EX_OK: return "ok";
 	case LK_EX_PARTIAL: return "some records failed";
-	case LK_EX_SAFETY: return "stopped by a safety limit";
+	case LK_EX_SAFETY: return "stopped by a safety limit (lk-sync --force overrides)";
 	case LK_EX_TEMPFAIL: return "failed for now";
 	default: return "failed";
 	}

@@ -228,6 +228,8 @@ lk_sync_plan(struct lk_sync_plan *p, struct lk_state *st, const struct lk_config
 	add_cmd(p, s, "lk-alloc");
 	if (o->dry_run)
 		add_arg(s, "--dry-run");
+	if (o->force)
+		add_arg(s, "--force");
 	s->in = lk_xstrdup("reserve.out");
 	s->out = lk_xstrdup("alloc.out");
 	s->err = lk_xstrdup("alloc.err");
@@ -236,6 +238,8 @@ lk_sync_plan(struct lk_sync_plan *p, struct lk_state *st, const struct lk_config
 	add_cmd(p, s, "lk-push");
 	if (o->dry_run)
 		add_arg(s, "--dry-run");
+	if (o->force)
+		add_arg(s, "--force");
 	s->in = lk_xstrdup("alloc.out");
 	s->out = lk_xstrdup("push.out");
 	s->err = lk_xstrdup("push.err");

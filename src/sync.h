@@ -72,6 +72,7 @@ struct lk_sync_stage {
 
 struct lk_sync_opts {
 	int dry_run;            /* -n: passed to lk-reserve, lk-alloc and lk-push */
+	int force;              /* --force: passed to lk-alloc and lk-push */
 	int progress;           /* a line per stage on stderr */
 	int quiet;              /* do not relay the stages' messages unless they failed */
 	long long stage_timeout;/* seconds; 0 = none */
