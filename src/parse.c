@@ -405,7 +405,7 @@ lk_noqty_add(struct lk_parse *p, struct lk_noqty *q, const char *sku,
 	}
 	/* Its bad_record now (only the first few are kept for the messages). */
 	if (p->bad) {
-		snprintf(msg, sizeof msg, "%s:%lu: offer '%s' has %s", p->o->name, line,
+		snprintf(msg, sizeof msg, "%s:%lu: offer '%s' has no quantity (%s)", p->o->name, line,
 		    lk_excerpt(sku, (size_t)-1, ex), what);
 		b.error = msg;
 		p->bad(p->arg, &b);

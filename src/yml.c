@@ -38,7 +38,7 @@ struct outlet {
 struct yml {
 	struct lk_xml x;        /* first: the SAX user data */
 	enum qty_mode qmode;
-	const xmlChar *n_offers, *n_offer, *n_outlets, *n_outlet, *n_id, *n_available,
+	const xmlChar *n_offers, *n_offer, *n_outlets, *n_outlet, *n_option, *n_id, *n_available,
 	    *n_instock, *n_whname, *n_quantity, *n_stock, *n_date;
 	const xmlChar *sku_attr, *qty_attr;
 	struct slot slot[NSLOTS];
@@ -52,6 +52,9 @@ struct yml {
 	struct outlet *out;
 	size_t nout, capout;
 	struct lk_noqty nq;
+	/* children of <outlets> that are neither <outlet> nor <option>, for the message */
+	unsigned long unknown_outlets;
+	char unknown_name[64];
 };
 
 static void
@@ -113,6 +116,7 @@ setup(struct yml *y)
 	y->n_offer = lk_xml_intern(&y->x, "offer");
 	y->n_outlets = lk_xml_intern(&y->x, "outlets");
 	y->n_outlet = lk_xml_intern(&y->x, "outlet");
+	y->n_option = lk_xml_intern(&y->x, "option");
 	y->n_id = lk_xml_intern(&y->x, "id");
 	y->n_available = lk_xml_intern(&y->x, "available");
 	y->n_instock = lk_xml_intern(&y->x, "instock");
@@ -196,6 +200,22 @@ add_outlet(struct yml *y, const xmlChar **attrs, int nattr)
 		lk_parse_prefetch(y->x.p, y->id, o->loc);
 }
 
+/*
+ * A child of <outlets>: <outlet> as Yandex documents it, or <option>
+ * with the same attributes, which some shop engines write.
+ */
+static void
+outlets_child(struct yml *y, const xmlChar *name, const xmlChar **attrs, int nattr)
+{
+	if (name == y->n_outlet || name == y->n_option) {
+		add_outlet(y, attrs, nattr);
+		return;
+	}
+	if (y->unknown_outlets++ == 0)
+		lk_parse_copy(y->unknown_name, sizeof y->unknown_name, (const char *)name,
+		    strlen((const char *)name));
+}
+
 static void
 start_child(struct yml *y, const xmlChar *name)
 {
@@ -241,8 +261,8 @@ on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *u
 	if (y->offer_depth) {
 		if (y->depth == y->offer_depth + 1)
 			start_child(y, name);
-		else if (y->in_outlets && y->depth == y->offer_depth + 2 && name == y->n_outlet)
-			add_outlet(y, attrs, nattr);
+		else if (y->in_outlets && y->depth == y->offer_depth + 2)
+			outlets_child(y, name, attrs, nattr);
 	} else if (name == y->n_offers) {
 		y->offers_depth = y->depth;
 		y->seen_offers = 1;
@@ -457,8 +477,16 @@ static int
 finish(struct yml *y)
 {
 	struct lk_parse *p = y->x.p;
+	char hint[160];
+
 	if (!y->seen_offers)
 		return lk_parse_fail(p, 0, 0, "no <offers> element: not a YML feed");
+	if (y->unknown_outlets && y->nq.nqty == 0) {
+		/* Inventing units would hide that the quantities are there, unread. */
+		snprintf(hint, sizeof hint, "their <outlets> hold <%s>, which lk does not read "
+		    "(it reads <outlet> and <option> with instock)", y->unknown_name);
+		return lk_noqty_finish(p, &y->nq, wanted(y), hint);
+	}
 	return lk_noqty_finish(p, &y->nq, wanted(y),
 	    "set --available-qty N to give each available offer N units");
 }

@@ -307,4 +307,21 @@ test_expect_success 'produced: a date that is not one is reported, the file time
 	test "$(produced out)" = "2026-11-27T01:00:00Z file"
 '
 
+test_expect_success '<outlets><option instock> read like <outlet>: one record per option' '
+	lk-parse-yml "$TOP/tests/data/yml/outlets-option.xml" >out &&
+	sentinel_is out complete 5 &&
+	test_grep out "{\"type\":\"stock\",\"sku\":\"1043\",\"source\":\"outlets-option\",\"qty\":14,\"location\":\"0\"," &&
+	test_grep out "\"sku\":\"1051\",\"source\":\"outlets-option\",\"qty\":3,\"location\":\"2\"" &&
+	test_grep out "\"sku\":\"1052\",\"source\":\"outlets-option\",\"qty\":0," &&
+	lk-parse-yml --outlets sum "$TOP/tests/data/yml/outlets-option.xml" >out &&
+	test_grep out "\"sku\":\"1051\",\"source\":\"outlets-option\",\"qty\":9,"
+'
+
+test_expect_success '<outlets> with only unknown children: the error says so, no --available-qty hint' '
+	test_expect_code 65 lk-parse-yml "$TOP/tests/data/yml/outlets-unknown.xml" >out 2>err &&
+	sentinel_is out failed 1 &&
+	test_grep err "none of the 4 offers has a quantity (count, outlets, quantity or stock); their <outlets> hold <store>, which lk does not read (it reads <outlet> and <option> with instock)" &&
+	! grep -q -- "--available-qty" err
+'
+
 test_done

@@ -147,7 +147,7 @@ test_expect_success 'cell types: numbers, text, cached formulas; dates and error
 	{"type":"bad_record","source":"types","sku":"A-9","line":12,"error":"types.xlsx:12: cell C12: a boolean, not a quantity"}
 	{"type":"bad_record","source":"types","sku":"A-10","line":13,"error":"types.xlsx:13: cell C13: a date, not a quantity"}
 	{"type":"stock","sku":"A-11","source":"types","qty":12}
-	{"type":"bad_record","source":"types","sku":"A-12","line":15,"error":"types.xlsx:15: offer '"'"'A-12'"'"' has an empty quantity cell"}
+	{"type":"bad_record","source":"types","sku":"A-12","line":15,"error":"types.xlsx:15: offer '"'"'A-12'"'"' has no quantity (an empty quantity cell)"}
 	{"type":"stock","sku":"4602824000486","source":"types","qty":3}
 	{"type":"bad_record","source":"types","line":17,"error":"types.xlsx:17: cell A17: the sku is a missing shared string"}
 	{"type":"stock","sku":"A-1","source":"types","qty":2,"location":"Москва"}
@@ -226,7 +226,7 @@ test_expect_success '--locations: one record per warehouse column; empty cells g
 	{"type":"stock","sku":"A-1","source":"sklad","qty":0,"location":"Казань"}
 	{"type":"stock","sku":"A-1","source":"sklad","qty":7,"location":"Новосибирск"}
 	{"type":"stock","sku":"A-2","source":"sklad","qty":12,"location":"Казань"}
-	{"type":"bad_record","source":"sklad","sku":"A-3","line":5,"error":"sklad.xlsx:5: offer '"'"'A-3'"'"' has an empty quantity cell"}
+	{"type":"bad_record","source":"sklad","sku":"A-3","line":5,"error":"sklad.xlsx:5: offer '"'"'A-3'"'"' has no quantity (an empty quantity cell)"}
 	{"type":"bad_record","source":"sklad","sku":"A-4","location":"Москва","line":6,"error":"sklad.xlsx:6: cell C6: a date, not a quantity"}
 	{"type":"stock","sku":"A-4","source":"sklad","qty":3,"location":"Казань"}
 	{"type":"source","source":"sklad","status":"complete","records":5,"bad":2,"at":"2026-11-27T03:00:00Z","produced":"2026-11-27T01:00:00Z","produced_from":"feed"}
