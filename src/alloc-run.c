@@ -76,7 +76,7 @@ guard(const struct lk_alloc *a, const struct asrc *s, const char *snapdir, char 
 		return 0;
 	if (s->nrecs == 0) {
 		snprintf(what, len, "ended complete with 0 records where its last complete snapshot "
-		    "had %lld product%s (a guard; --force accepts it)", snap, snap == 1 ? "" : "s");
+		    "had %lld product%s (a guard: lk-sync --force accepts it)", snap, snap == 1 ? "" : "s");
 		return 1;
 	}
 	for (row = 0; row < a->nprod; row++)
@@ -88,7 +88,7 @@ guard(const struct lk_alloc *a, const struct asrc *s, const char *snapdir, char 
 	else
 		snprintf(lim, sizeof lim, "%lld", l->count);
 	snprintf(what, len, "has %lld product%s with stock where its last complete snapshot had %lld, "
-	    "more lost than max_drop %s (a guard; --force accepts it)", live, live == 1 ? "" : "s",
+	    "more lost than max_drop %s (a guard: lk-sync --force accepts it)", live, live == 1 ? "" : "s",
 	    snap, lim);
 	return 1;
 }

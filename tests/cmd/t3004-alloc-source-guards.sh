@@ -76,7 +76,7 @@ test_expect_success 'complete with 0 records where the snapshot had products: fa
 	guard_state st &&
 	parse good | LK_TEST_NOW=$T0 lk-alloc -C st >/dev/null &&
 	parse empty | test_expect_code 3 env LK_TEST_NOW=$((T0 + 60)) lk-alloc -C st >out 2>err &&
-	test_grep err "source '\''main'\'' ended complete with 0 records where its last complete snapshot had 3 products (a guard; --force accepts it): using its last complete snapshot, 1m old" &&
+	test_grep err "source '\''main'\'' ended complete with 0 records where its last complete snapshot had 3 products (a guard: lk-sync --force accepts it): using its last complete snapshot, 1m old" &&
 	test "$(qty_of out half A1)" = 5 && test "$(qty_of out half B1)" = 2 &&
 	test_grep st/.lk/snapshots/main.ndjson "\"records\":3,\"products\":3"
 '
