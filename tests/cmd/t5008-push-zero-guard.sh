@@ -53,7 +53,7 @@ test_expect_success 'zeros the seller asked for pass: a 0% share and a hide pin,
 	chan s wb "\"marketplace\": \"wb\", \"warehouse_id\": 507, \"credentials\": {\"env\": \"LK_WB_TOKEN\"}, \"rate\": 500" &&
 	rm s/channels/ozon.json s/channels/ym.json s/channels/ym3.json s/channels/mm.json s/channels/ae.json s/channels/feed.json s/channels/ext.json &&
 	git init -q s && git -C s add . && git -C s -c user.name=t -c user.email=t@t commit -qm v1 &&
-	stock_of 5 5 5 5 5 5 5 5 5 5 | lk-alloc -C s | lk-push -C s >/dev/null 2>&1 &&
+	stock_of 5 5 5 5 5 5 5 5 5 5 | lk-alloc -C s >a.out && lk-push -C s a.out >/dev/null 2>&1 &&
 	test "$(stock wb 507 | grep -c " 5$")" = 10 &&
 	chan s wb "\"marketplace\": \"wb\", \"warehouse_id\": 507, \"credentials\": {\"env\": \"LK_WB_TOKEN\"}, \"rate\": 500, \"rule\": [{\"share\": 0}]" &&
 	stock_of 5 5 5 5 5 5 5 5 5 5 | lk-alloc -C s >alloc.out &&
@@ -61,9 +61,9 @@ test_expect_success 'zeros the seller asked for pass: a 0% share and a hide pin,
 	lk-push -C s alloc.out >out 2>err &&
 	test "$(stock wb 507 | grep -c " 5$")" = 0 &&
 	chan s wb "\"marketplace\": \"wb\", \"warehouse_id\": 507, \"credentials\": {\"env\": \"LK_WB_TOKEN\"}, \"rate\": 500" &&
-	stock_of 5 5 5 5 5 5 5 5 5 5 | lk-alloc -C s | lk-push -C s >/dev/null 2>&1 &&
+	stock_of 5 5 5 5 5 5 5 5 5 5 | lk-alloc -C s >a.out && lk-push -C s a.out >/dev/null 2>&1 &&
 	printf "sku,channel,qty\nSKU-00001,wb,hide\nSKU-00002,wb,hide\nSKU-00003,wb,hide\n" >s/overrides.csv &&
-	stock_of 5 5 5 5 5 5 5 5 5 5 | lk-alloc -C s | lk-push -C s >out 2>err &&
+	stock_of 5 5 5 5 5 5 5 5 5 5 | lk-alloc -C s >a.out && lk-push -C s a.out >out 2>err &&
 	test "$(stock wb 507 | grep -c " 5$")" = 7
 '
 
@@ -73,8 +73,8 @@ test_expect_success 'stock that disappears is still guarded: 5 products at 0 sto
 	chan s wb "\"marketplace\": \"wb\", \"warehouse_id\": 507, \"credentials\": {\"env\": \"LK_WB_TOKEN\"}, \"rate\": 500, \"rule\": [{\"if\": \"<\", \"value\": 3, \"then\": 0}]" &&
 	rm s/channels/ozon.json s/channels/ym.json s/channels/ym3.json s/channels/mm.json s/channels/ae.json s/channels/feed.json s/channels/ext.json &&
 	git init -q s && git -C s add . && git -C s -c user.name=t -c user.email=t@t commit -qm v1 &&
-	stock_of 5 5 5 5 5 5 5 5 5 5 | lk-alloc -C s | lk-push -C s >/dev/null 2>&1 &&
-	stock_of 0 0 0 0 0 5 5 5 5 5 | lk-alloc -C s --force | test_expect_code 3 lk-push -C s >out 2>err &&
+	stock_of 5 5 5 5 5 5 5 5 5 5 | lk-alloc -C s >a.out && lk-push -C s a.out >/dev/null 2>&1 &&
+	stock_of 0 0 0 0 0 5 5 5 5 5 | lk-alloc -C s --force >a.out && test_expect_code 3 lk-push -C s a.out >out 2>err &&
 	test_grep err "wb: 5 of 40 items would go from a positive quantity to 0"
 '
 
