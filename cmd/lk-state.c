@@ -70,8 +70,8 @@ warn_held(struct lk_state *st, const struct lk_config *cfg)
 		path = lk_xasprintf("%s/.lk/pushed/%s.ndjson", lk_state_dir(st), ch->name);
 		if (lk_pushstate_load(&ps, path, ch->name, "pushed") == -1)
 			lk_warn("%s:", path);
-		for (j = n = 0, units = 0; j < ps.n; j++)
-			if (ps.v[j].qty > 0) {
+		for (j = n = 0, units = 0; j < ps.skus.n; j++)
+			if (ps.v[j].live && ps.v[j].qty > 0) {
 				n++;
 				units = lk_qty_add(units, ps.v[j].qty);
 			}

@@ -35,8 +35,9 @@ fast_line(struct lk_alloc *const *a, size_t na, const char *s, size_t n, int pas
 	if (t->vlen != 5 || memcmp(t->v, "stock", 5) != 0) {
 		/* other types pass through (seen records: one per channel and product) */
 		if (!pass || (t->vlen == 6 && memcmp(t->v, "source", 6) == 0) ||
-		    (t->vlen == 7 && memcmp(t->v, "reserve", 7) == 0))
-			return 0;
+		    (t->vlen == 7 && memcmp(t->v, "reserve", 7) == 0) ||
+		    (t->vlen == 10 && memcmp(t->v, "bad_record", 10) == 0))
+			return 0;   /* records lk-alloc reads: the slow path */
 		lk_emit_flat(f, nf);
 		return 1;
 	}
@@ -45,7 +46,7 @@ fast_line(struct lk_alloc *const *a, size_t na, const char *s, size_t n, int pas
 	qty = lk_flat_get(f, nf, "qty");
 	loc = lk_flat_get(f, nf, "location");
 	if (!sku || !sku->str || sku->vlen == 0 || !src || !src->str || src->vlen == 0 ||
-	    !qty || qty->str || (loc && !loc->str) || flat_int(qty) > LK_QTY_MAX)
+	    !qty || qty->str || (loc && !loc->str) || lk_flat_int(qty) > LK_QTY_MAX)
 		return 0;   /* jansson's path reports it */
 	while (na-- > 0)
 		lk_alloc_stock(a[na], sku->v, sku->vlen, src->v, src->vlen, loc ? loc->v : NULL,

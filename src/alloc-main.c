@@ -124,8 +124,9 @@ load_shows(struct lk_state *st, const struct lk_config *cfg, struct lk_alloc *a)
 		memset(&ps, 0, sizeof ps);
 		if (lk_pushstate_load(&ps, path, name, "pushed") == -1)
 			lk_warn("%s: cannot read; its units are not counted as taken:", path);
-		for (j = 0; j < ps.n; j++)
-			lk_alloc_shows(a, name, ps.v[j].sku, ps.v[j].qty);
+		for (j = 0; j < ps.skus.n; j++)
+			if (ps.v[j].live)
+				lk_alloc_shows(a, name, ps.skus.keys[j], ps.v[j].qty);
 		lk_pushstate_free(&ps);
 		free(path);
 	}
