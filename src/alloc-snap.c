@@ -180,7 +180,7 @@ load_escaped(struct lk_alloc *a, struct asrc *s, const char *line, size_t n)
 int
 lk_alloc_snap_header(const char *path, const char *src, time_t *at, long long *products)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp = lk_confine_fopen(path, "r");
 	long long records;
 	int rc;
 
