@@ -105,6 +105,9 @@ bench: deps
 	@$(MAKE) all
 	@sh bench/run.sh
 
+deb: deps
+	@sh tools/deb.sh
+
 demo: deps
 	@$(MAKE) all
 	@sh examples/demo.sh
@@ -124,4 +127,4 @@ clean:
 	rm -f liblk.a src/*.o $(CMDS) $(UNIT) $(TEST_LIBS)
 	rm -rf tests/fuzz/bin
 
-.PHONY: all deps test test-build check fuzz bench demo install uninstall clean
+.PHONY: all deps test test-build check fuzz bench deb demo install uninstall clean

@@ -26,7 +26,7 @@ mandoc -Tlint -Wwarning man/*.[157] || status=1
 echo "== shellcheck"
 # shellcheck disable=SC2046
 shellcheck -x $(ls tests/run tests/lib/*.sh tests/cmd/*.sh tests/double/*.sh tools/*.sh \
-	contrib/cron/*.sh examples/*.sh bench/*.sh tests/fuzz/*.sh 2>/dev/null) || status=1
+	contrib/cron/*.sh debian/lk.postinst debian/lk.postrm examples/*.sh bench/*.sh tests/fuzz/*.sh 2>/dev/null) || status=1
 echo "== fuzz smoke (${fuzz_time}s per harness)"
 sh tests/fuzz/run.sh "$fuzz_time" || status=1
 exit $status

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the Debian packages that lk's build, tests, benchmark and demo
+# Installs the Debian packages that lk's build, tests, benchmark, demo and
+# package (make deb and its test: debhelper, lintian, systemd-analyze)
 # need, when missing.  As root it runs apt-get; otherwise it prints the
 # exact command and fails.  "deps.sh bench" adds the peers that only
 # make bench compares with.
@@ -8,7 +9,8 @@ set -eu
 pkgs="gcc make pkg-config libcurl4-openssl-dev libjansson-dev libxml2-dev
 libcsv-dev libgit2-dev zlib1g-dev libzip-dev libgmime-3.0-dev mandoc shellcheck clang
 libclang-rt-14-dev python3 python3-jsonschema python3-lxml curl git
-openssl ca-certificates procps jq libxml2-utils time tzdata"
+openssl ca-certificates procps jq libxml2-utils time tzdata
+build-essential debhelper lintian systemd"
 if [ "${1:-}" = bench ]; then
 	pkgs="$pkgs xlsx2csv python3-openpyxl"
 fi
