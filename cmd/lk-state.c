@@ -40,7 +40,12 @@ cmd_init(const char *dir)
 
 	if (lk_repo_init_example(dir, err, sizeof err) == -1)
 		lk_die(LK_EX_CANTCREAT, "%s", err);
-	lk_info("initialised %s", dir);
+	lk_info("initialised %s (an example configuration, pushing off); next steps", dir);
+	lk_info("  edit sources/*.json, channels/*.json and catalog.csv in it "
+	    "(credentials: an environment variable or a file outside it)");
+	lk_info("  lk-state -C %s check && lk-state -C %s commit -m 'first channels'", dir, dir);
+	lk_info("  lk-sync -C %s --dry-run; then \"push\": true in lk.json, commit, "
+	    "and schedule lk-sync (lk(7), RUNNING MANY SELLERS)", dir);
 	return LK_EX_OK;
 }
 
