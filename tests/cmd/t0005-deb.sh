@@ -10,7 +10,7 @@
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 
-NAME=t0004
+NAME=t0005
 UNIT=/lib/systemd/system/lk-sync@.service
 STATE=/var/lib/lk/$NAME
 CREDS=/etc/lk/$NAME.json
@@ -25,7 +25,7 @@ if [ -n "${LK_SANITIZED:-}" ]; then
 fi
 
 # One package test at a time on this machine: it installs lk system-wide.
-exec 9>/run/lock/lk-t0004-deb.lock
+exec 9>/run/lock/lk-deb-test.lock
 flock 9
 if dpkg-query -W -f='${Status}' lk 2>/dev/null | grep -q 'ok installed'; then
 	test_skip 'the Debian package' 'lk is already installed here; the test will not replace it'
@@ -129,7 +129,6 @@ test_expect_success 'lk-state init, as lk, makes the state directory owned by lk
 # reading their secrets from the credentials file the package documents.
 test_expect_success 'the example state, with a credentials file 0640 root:lk' '
 	cp -R "$TOP/examples/state/." "$STATE/" && cp -R "$TOP/examples/feeds" "$STATE/feeds" &&
-	mkdir "$STATE/out" &&
 	for f in "$STATE"/channels/*.json; do
 		sed -e "s|http://127.0.0.1:8080|$DOUBLE_URL|" \
 		    -e "s|{\"env\": \"LK_DEMO_WB_TOKEN\"}|{\"file\": \"$CREDS\", \"key\": \"wb\"}|" \
