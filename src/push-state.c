@@ -30,7 +30,7 @@ lk_pushstate_find(const struct lk_pushstate *ps, const char *sku)
 /* One line of either file; deleted lines carry "deleted":true instead of qty. */
 static void
 write_line(FILE *fp, const struct lk_pushstate *ps, const char *sku, long long qty,
-    const char *code, time_t at, int deleted)
+    long long shown, const char *code, time_t at, int deleted)
 {
 	char tbuf[21];
 
@@ -44,6 +44,8 @@ write_line(FILE *fp, const struct lk_pushstate *ps, const char *sku, long long q
 		fputs(",\"deleted\":true", fp);
 	else
 		fprintf(fp, ",\"qty\":%lld", qty);
+	if (!deleted && shown >= 0)
+		fprintf(fp, ",\"shown\":%lld", shown);
 	if (code) {
 		fputs(",\"code\":", fp);
 		lk_json_write_string(fp, code, strlen(code));
@@ -60,7 +62,8 @@ pending_open(struct lk_pushstate *ps)
 
 /* Sets the entry in memory only. */
 static void
-put(struct lk_pushstate *ps, const char *sku, size_t len, long long qty, time_t at, const char *code)
+put(struct lk_pushstate *ps, const char *sku, size_t len, long long qty, long long shown, time_t at,
+    const char *code)
 {
 	size_t i = lk_strmap_put(&ps->skus, sku, len, NULL);
 	struct lk_pushstate_entry *e;
@@ -78,6 +81,7 @@ put(struct lk_pushstate *ps, const char *sku, size_t len, long long qty, time_t 
 		ps->live++;
 	}
 	e->qty = qty;
+	e->shown = shown;
 	e->at = at;
 	free(e->code);
 	e->code = code ? lk_xstrdup(code) : NULL;
@@ -97,11 +101,12 @@ drop(struct lk_pushstate *ps, const char *sku)
 }
 
 void
-lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, time_t at, const char *code)
+lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, long long shown,
+    time_t at, const char *code)
 {
-	put(ps, sku, strlen(sku), qty, at, code);
+	put(ps, sku, strlen(sku), qty, shown, at, code);
 	pending_open(ps);
-	write_line(ps->pending, ps, sku, qty, code, at, 0);
+	write_line(ps->pending, ps, sku, qty, shown, code, at, 0);
 }
 
 void
@@ -111,7 +116,7 @@ lk_pushstate_del(struct lk_pushstate *ps, const char *sku)
 		return;
 	drop(ps, sku);
 	pending_open(ps);
-	write_line(ps->pending, ps, sku, 0, NULL, lk_now(), 1);
+	write_line(ps->pending, ps, sku, 0, -1, NULL, lk_now(), 1);
 }
 
 char *
@@ -124,12 +129,13 @@ lk_pushstate_journal(const char *path)
 	return lk_xasprintf("%.*s.journal.ndjson", (int)l, path);
 }
 
-/* A flat line: its sku, qty and at (strings end where their quotes were). */
+/* A flat line: its sku, qty, shown and at (strings end where their quotes were). */
 static void
 load_flat(struct lk_pushstate *ps, struct lk_flat *f, int nf)
 {
 	const struct lk_flat *sku = lk_flat_get(f, nf, "sku"), *qty = lk_flat_get(f, nf, "qty"),
-	    *at = lk_flat_get(f, nf, "at"), *code = lk_flat_get(f, nf, "code");
+	    *at = lk_flat_get(f, nf, "at"), *code = lk_flat_get(f, nf, "code"),
+	    *shown = lk_flat_get(f, nf, "shown");
 	time_t t = 0;
 
 	if (sku == NULL || !sku->str || qty == NULL || qty->str) {
@@ -142,14 +148,15 @@ load_flat(struct lk_pushstate *ps, struct lk_flat *f, int nf)
 	}
 	if (code && code->str)
 		((char *)code->v)[code->vlen] = '\0';
-	put(ps, sku->v, sku->vlen, lk_flat_int(qty), t, code && code->str ? code->v : NULL);
+	put(ps, sku->v, sku->vlen, lk_flat_int(qty), shown && !shown->str ? lk_flat_int(shown) : -1, t,
+	    code && code->str ? code->v : NULL);
 }
 
 static void
 load_rec(struct lk_pushstate *ps, const char *path, unsigned long lineno, json_t *rec)
 {
 	const char *sku = rec ? lk_rec_str(rec, "sku") : NULL, *at;
-	long long qty;
+	long long qty, shown;
 	time_t t = 0;
 
 	if (sku && json_is_true(json_object_get(rec, "deleted"))) {
@@ -159,7 +166,9 @@ load_rec(struct lk_pushstate *ps, const char *path, unsigned long lineno, json_t
 	} else {
 		if ((at = lk_rec_str(rec, "at")) != NULL)
 			lk_parse_time(at, &t);
-		put(ps, sku, strlen(sku), qty, t, lk_rec_str(rec, "code"));
+		if (lk_rec_qty(rec, "shown", &shown) == -1)
+			shown = -1;
+		put(ps, sku, strlen(sku), qty, shown, t, lk_rec_str(rec, "code"));
 	}
 }
 
@@ -348,7 +357,7 @@ lk_pushstate_compact(struct lk_pushstate *ps, int force)
 			const struct lk_pushstate_entry *en = &ps->v[i];
 
 			if (en->live)
-				write_line(a.fp, ps, ps->skus.keys[i], en->qty, en->code, en->at, 0);
+				write_line(a.fp, ps, ps->skus.keys[i], en->qty, en->shown, en->code, en->at, 0);
 		}
 		size = (long long)ftello(a.fp);
 		if (ferror(a.fp)) {

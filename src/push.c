@@ -188,10 +188,10 @@ save_state(struct run *r, struct lk_push_item **it, size_t n)
 		return;
 	for (i = 0; i < n; i++) {
 		if (it[i]->state == LK_PI_OK) {
-			lk_pushstate_set(&r->pushed, it[i]->sku, it[i]->qty, now, NULL);
+			lk_pushstate_set(&r->pushed, it[i]->sku, it[i]->qty, it[i]->shown, now, NULL);
 			lk_pushstate_del(&r->failed, it[i]->sku);
 		} else if (it[i]->state == LK_PI_FAILED && it[i]->code[0]) {
-			lk_pushstate_set(&r->failed, it[i]->sku, it[i]->qty, now, it[i]->code);
+			lk_pushstate_set(&r->failed, it[i]->sku, it[i]->qty, -1, now, it[i]->code);
 		}
 	}
 	if (lk_pushstate_save(&r->pushed) == -1 || lk_pushstate_save(&r->failed) == -1) {
@@ -552,6 +552,7 @@ lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 		r.nitems++;
 		it->sku = w[i].sku;
 		it->qty = w[i].qty;
+		it->shown = w[i].has_shown ? w[i].shown : -1;
 		if (e) {
 			it->has_prev = 1;
 			it->prev = e->qty;

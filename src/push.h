@@ -48,6 +48,7 @@
  */
 struct lk_pushstate_entry {
 	long long qty;
+	long long shown;        /* what the marketplace showed before that push; -1: unknown */
 	time_t at;
 	char *code;             /* failed state only */
 	int live;               /* 0: deleted */
@@ -74,7 +75,8 @@ struct lk_pushstate {
  */
 int lk_pushstate_load(struct lk_pushstate *ps, const char *path, const char *channel, const char *type);
 struct lk_pushstate_entry *lk_pushstate_find(const struct lk_pushstate *ps, const char *sku);
-void lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, time_t at, const char *code);
+void lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, long long shown,
+    time_t at, const char *code);
 void lk_pushstate_del(struct lk_pushstate *ps, const char *sku);
 /* Appends the changes since the last save to the journal and fsyncs it; 0, or -1 with errno. */
 int lk_pushstate_save(struct lk_pushstate *ps);
@@ -144,6 +146,7 @@ struct lk_push_item {
 	long long qty;
 	long long prev;         /* last pushed, when has_prev */
 	int has_prev;
+	long long shown;        /* what the marketplace shows now; -1: unknown */
 	enum lk_pi_state state;
 	int sends;              /* requests that carried it */
 	char code[64];          /* the marketplace's error code */

@@ -219,7 +219,8 @@ seen(struct run *r, struct chan *c, const char *sku, long long qty, time_t at)
 
 	if (p == NULL || !p->at)
 		return;     /* lk never pushed it (or does not know when): nothing to compare */
-	lk_reserve_seen(&r->rsv, c->ch->name, sku, qty, at ? at : r->rsv.now, p->qty, p->at, c->grace);
+	lk_reserve_seen(&r->rsv, c->ch->name, sku, qty, at ? at : r->rsv.now, p->qty, p->shown, p->at,
+	    c->grace);
 }
 
 static void

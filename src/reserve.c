@@ -414,13 +414,17 @@ conflict_add(struct lk_reserve *r, const struct lk_rsv_decrease *d, const char *
 
 void
 lk_reserve_seen(struct lk_reserve *r, const char *channel, const char *sku,
-    long long seen, time_t seen_at, long long pushed, time_t pushed_at,
+    long long seen, time_t seen_at, long long pushed, long long before, time_t pushed_at,
     long long grace)
 {
 	struct lk_rsv_decrease *d;
 
-	if (seen_at - pushed_at < grace)
-		return;
+	if (seen_at - pushed_at < grace) {
+		if (before < 0 || seen >= before || seen >= pushed)
+			return;
+		if (before < pushed)
+			pushed = before;
+	}
 	/* A newer push closes the window of orders that explain an older decrease. */
 	for (size_t i = 0; i < r->ndecs; i++) {
 		d = &r->decs[i];

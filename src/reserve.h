@@ -154,12 +154,13 @@ void lk_reserve_stock(struct lk_reserve *r, const char *source, const char *sku)
 void lk_reserve_listing(struct lk_reserve *r, const char *channel, int complete);
 /*
  * The marketplace shows seen units of sku on channel at seen_at, and lk
- * last pushed pushed units there at pushed_at.  Comparisons within grace
- * seconds after the push are skipped: the marketplace may not have
- * applied it yet.
+ * last pushed pushed units there at pushed_at, when it showed before
+ * (-1: unknown).  Within grace seconds after the push the marketplace may
+ * not have applied it yet: only a number below both pushed and before is
+ * compared, against the lower of the two (what a late push cannot explain).
  */
 void lk_reserve_seen(struct lk_reserve *r, const char *channel, const char *sku,
-    long long seen, time_t seen_at, long long pushed, time_t pushed_at,
+    long long seen, time_t seen_at, long long pushed, long long before, time_t pushed_at,
     long long grace);
 void lk_reserve_finish(struct lk_reserve *r);
 

@@ -228,9 +228,9 @@ main(void)
 			char sku[32];
 
 			snprintf(sku, sizeof sku, "SKU-%d", i);
-			lk_pushstate_set(&ps, sku, i, 1700000000, NULL);
+			lk_pushstate_set(&ps, sku, i, -1, 1700000000, NULL);
 		}
-		lk_pushstate_set(&ps, "SKU-5", 55, 1700000000, NULL);
+		lk_pushstate_set(&ps, "SKU-5", 55, -1, 1700000000, NULL);
 		lk_pushstate_del(&ps, "SKU-7");
 		is_int(lk_pushstate_save(&ps), 0, "saves");
 		jpath = lk_pushstate_journal(path);
@@ -253,7 +253,7 @@ main(void)
 
 		/* a small change is appended, and not compacted into a big base */
 		base = fsize(path);
-		lk_pushstate_set(&ps, "SKU-1", 11, 1700000000, NULL);
+		lk_pushstate_set(&ps, "SKU-1", 11, -1, 1700000000, NULL);
 		is_int(lk_pushstate_compact(&ps, 0), 0, "a small journal is left as it is");
 		ok(fsize(path) == base && fsize(jpath) > 0 && fsize(jpath) < 200, "only the changed line was written");
 		lk_pushstate_free(&ps);
@@ -266,7 +266,7 @@ main(void)
 		is_int(lk_pushstate_load(&ps, path, "wb", "pushed"), 0, "loads the base and the journal");
 		ok(lk_pushstate_find(&ps, "SKU-1")->qty == 11, "the journal's line wins");
 		ok(lk_pushstate_find(&ps, "SKU-2")->qty == 2, "the cut line is ignored");
-		lk_pushstate_set(&ps, "SKU-3", 33, 1700000000, NULL);
+		lk_pushstate_set(&ps, "SKU-3", 33, -1, 1700000000, NULL);
 		is_int(lk_pushstate_save(&ps), 0, "appends after a cut line");
 		lk_pushstate_free(&ps);
 		is_int(lk_pushstate_load(&ps, path, "wb", "pushed"), 0, "loads again");
@@ -276,8 +276,8 @@ main(void)
 		/* the failed state: a failure that is over is a deleted line */
 		fpath = lk_xasprintf("%s/wb.failed.ndjson", dir);
 		is_int(lk_pushstate_load(&ps, fpath, "wb", "push_failed"), 0, "an empty failed state");
-		lk_pushstate_set(&ps, "A", 1, 1700000000, "NotFound");
-		lk_pushstate_set(&ps, "B", 2, 1700000000, "NotFound");
+		lk_pushstate_set(&ps, "A", 1, -1, 1700000000, "NotFound");
+		lk_pushstate_set(&ps, "B", 2, -1, 1700000000, "NotFound");
 		is_int(lk_pushstate_compact(&ps, 0), 0, "compacted");
 		lk_pushstate_del(&ps, "A");
 		is_int(lk_pushstate_save(&ps), 0, "the deletion saved");

@@ -173,7 +173,7 @@ test_double(void)
 	fresh();
 	run_begin(30 * 60);
 	wb("1", "A", 1, "new", T0 + 20 * 60);
-	lk_reserve_seen(&R, "wb-msk", "A", 7, T0 + 30 * 60, 10, pushed_at, 120);
+	lk_reserve_seen(&R, "wb-msk", "A", 7, T0 + 30 * 60, 10, -1, pushed_at, 120);
 	run_end();
 	is_int(reserved("A", &u), 3, "1 order + 2 unexplained");
 	is_int(u, 2, "2 units unexplained");
@@ -182,7 +182,7 @@ test_double(void)
 	run_begin(40 * 60);
 	wb("1", "A", 1, "new", T0 + 20 * 60);
 	wb("2", "A", 1, "new", T0 + 25 * 60);
-	lk_reserve_seen(&R, "wb-msk", "A", 7, T0 + 40 * 60, 10, pushed_at, 120);
+	lk_reserve_seen(&R, "wb-msk", "A", 7, T0 + 40 * 60, 10, -1, pushed_at, 120);
 	run_end();
 	is_int(reserved("A", &u), 3, "the order appears: still 3, not 4");
 	is_int(u, 1, "the unexplained part shrank by the order's qty");
@@ -198,7 +198,7 @@ test_double(void)
 	run_begin(40 * 60 + H);
 	wb("1", "A", 1, "new", T0 + 20 * 60);
 	wb("2", "A", 1, "new", T0 + 25 * 60);
-	lk_reserve_seen(&R, "wb-msk", "A", 7, T0 + 40 * 60 + H, 10, pushed_at, 120);
+	lk_reserve_seen(&R, "wb-msk", "A", 7, T0 + 40 * 60 + H, 10, -1, pushed_at, 120);
 	run_end();
 	is_int(reserved("A", &u), 2, "after seen_reserve_ttl the unexplained unit is released");
 	is_int(u, 0, "and stays released though the marketplace still shows 7");
@@ -213,20 +213,20 @@ test_windows_and_conflicts(void)
 	fresh();
 	run_begin(30 * 60);
 	wb("1", "A", 1, "new", T0 + 5 * 60);
-	lk_reserve_seen(&R, "wb-msk", "A", 9, T0 + 30 * 60, 10, T0 + 10 * 60, 120);
+	lk_reserve_seen(&R, "wb-msk", "A", 9, T0 + 30 * 60, 10, -1, T0 + 10 * 60, 120);
 	run_end();
 	is_int(reserved("A", &u), 2, "an order placed before the push explains nothing");
 	is_int(u, 1, "one unexplained unit");
 	lk_reserve_free(&R);
 
 	run_begin(31 * 60);
-	lk_reserve_seen(&R, "wb-msk", "A", 9, T0 + 31 * 60, 10, T0 + 30 * 60 + 30, 120);
+	lk_reserve_seen(&R, "wb-msk", "A", 9, T0 + 31 * 60, 10, -1, T0 + 30 * 60 + 30, 120);
 	run_end();
 	is_int(R.ndecs, 1, "within the grace after a push nothing is compared");
 	lk_reserve_free(&R);
 
 	run_begin(40 * 60);
-	lk_reserve_seen(&R, "wb-msk", "A", 10, T0 + 40 * 60, 10, T0 + 35 * 60, 120);
+	lk_reserve_seen(&R, "wb-msk", "A", 10, T0 + 40 * 60, 10, -1, T0 + 35 * 60, 120);
 	wb("3", "A", 1, "new", T0 + 38 * 60);
 	run_end();
 	is_int(reserved("A", &u), 3, "orders 1 and 3, and the old unexplained unit");
@@ -236,7 +236,7 @@ test_windows_and_conflicts(void)
 
 	fresh();
 	run_begin(30 * 60);
-	lk_reserve_seen(&R, "wb-msk", "A", 15, T0 + 30 * 60, 10, T0, 120);
+	lk_reserve_seen(&R, "wb-msk", "A", 15, T0 + 30 * 60, 10, -1, T0, 120);
 	run_end();
 	is_int(R.nconflicts, 1, "more than pushed is a conflict");
 	is_str(R.nconflicts ? R.conflicts[0].reason : NULL, "above_pushed", "reason above_pushed");
@@ -244,10 +244,41 @@ test_windows_and_conflicts(void)
 	lk_reserve_free(&R);
 
 	run_begin(30 * 60);
-	lk_reserve_seen(&R, "wb-msk", "A", 1, T0 + 30 * 60, 10, T0, 120);
+	lk_reserve_seen(&R, "wb-msk", "A", 1, T0 + 30 * 60, 10, -1, T0, 120);
 	run_end();
 	is_str(R.nconflicts ? R.conflicts[0].reason : NULL, "large_decrease", "10 -> 1 is a large decrease");
 	is_int(reserved("A", NULL), 9, "but is reserved all the same");
+	lk_reserve_free(&R);
+}
+
+/* Within the grace after a push, only what is below both pushed and shown-before is a sale. */
+static void
+test_grace(void)
+{
+	long long u;
+
+	fresh();
+	run_begin(30 * 60);
+	lk_reserve_seen(&R, "wb-msk", "A", 4, T0 + 30 * 60, 7, 7, T0 + 29 * 60, 120);
+	run_end();
+	is_int(reserved("A", &u), 3, "7 pushed over a shown 7, 4 seen within the grace: 3 reserved");
+	is_int(u, 3, "as unexplained units");
+	lk_reserve_free(&R);
+
+	fresh();
+	run_begin(30 * 60);
+	lk_reserve_seen(&R, "wb-msk", "A", 4, T0 + 30 * 60, 10, 5, T0 + 29 * 60, 120);
+	run_end();
+	is_int(reserved("A", NULL), 1, "10 pushed over a shown 5, 4 seen: only the 1 below both");
+	lk_reserve_free(&R);
+
+	fresh();
+	run_begin(30 * 60);
+	lk_reserve_seen(&R, "wb-msk", "A", 5, T0 + 30 * 60, 10, 5, T0 + 29 * 60, 120);
+	lk_reserve_seen(&R, "wb-msk", "B", 4, T0 + 30 * 60, 10, -1, T0 + 29 * 60, 120);
+	run_end();
+	is_int(reserved("A", NULL), 0, "the old number itself is a push not applied yet");
+	is_int(reserved("B", NULL), 0, "an unknown old number compares nothing within the grace");
 	lk_reserve_free(&R);
 }
 
@@ -293,6 +324,7 @@ main(void)
 	test_listing();
 	test_double();
 	test_windows_and_conflicts();
+	test_grace();
 	test_statuses();
 	test_damaged_ledger();
 	unlink(ledger);
