@@ -81,6 +81,9 @@ json_t *lk_mpread_shared(struct lk_mpread_ctx *c, const char *name,
 /* Records; marketplace ids the catalog does not know are counted and left out. */
 void lk_mpread_order(struct lk_mpread_ctx *c, const char *id, const char *mpid, long long qty,
     const char *status, const char *at);
+/* The same with the marketplace's own time of the order's last status change (lk-records(5) changed). */
+void lk_mpread_order_changed(struct lk_mpread_ctx *c, const char *id, const char *mpid, long long qty,
+    const char *status, const char *at, const char *changed);
 void lk_mpread_seen(struct lk_mpread_ctx *c, const char *mpid, long long qty);
 /* A seen record for a catalog sku itself. */
 void lk_mpread_seen_sku(struct lk_mpread_ctx *c, const char *sku, long long qty);

@@ -229,9 +229,14 @@ ozon_order_item(struct lk_mpread_ctx *c, json_t *p)
 	size_t i;
 	const char *id = lk_mp_jstr(p, "posting_number", NULL, 0);
 
+	const char *st = lk_mp_jstr(p, "status", NULL, 0), *changed = NULL;
+
+	/* delivering_date: "Дата передачи отправления в доставку" [OZ-OAS], when it got these statuses */
+	if (st && (strcmp(st, "delivering") == 0 || strcmp(st, "driver_pickup") == 0))
+		changed = lk_mp_jstr(p, "delivering_date", NULL, 0);
 	json_array_foreach(json_object_get(p, "products"), i, prod)
-		lk_mpread_order(c, id ? id : "", lk_mp_jstr(prod, "offer_id", NULL, 0), lk_mp_jint(prod, "quantity", 0),
-		    lk_mp_jstr(p, "status", NULL, 0), lk_mp_jstr(p, "in_process_at", NULL, 0));
+		lk_mpread_order_changed(c, id ? id : "", lk_mp_jstr(prod, "offer_id", NULL, 0),
+		    lk_mp_jint(prod, "quantity", 0), st, lk_mp_jstr(p, "in_process_at", NULL, 0), changed);
 }
 
 static void
@@ -326,16 +331,33 @@ ozon_stocks(struct lk_mpread_ctx *c)
 static int
 ozon_orders(struct lk_mpread_ctx *c)
 {
-	json_t *body;
-	char from[21], to[21];
+	json_t *body, *flt;
+	char from[21], to[21], now[21];
 
 	lk_fmt_time(lk_now() - (time_t)c->o->since, from);
 	lk_fmt_time(lk_now() + 60 * 86400, to);
+	lk_fmt_time(lk_now(), now);
 	body = json_pack("{s:i,s:s,s:{s:s,s:s}}", "limit", (int)lk_mpread_page(c, 100), "sort_dir", "ASC",
 	    "filter", "cutoff_from", from, "cutoff_to", to);
 	if (c->ch->warehouse_id > 0)
 		json_object_set_new(json_object_get(body, "filter"), "warehouse_ids",
 		    json_pack("[I]", (json_int_t)c->ch->warehouse_id));
+	if (ozon_paged(c, "/v4/posting/fbs/unfulfilled/list", json_deep_copy(body), "cursor", "postings",
+	    "cursor", "has_next", ozon_order_item) != 0) {
+		json_decref(body);
+		return c->rc;
+	}
+	/*
+	 * Then the postings handed to delivery since --since (the
+	 * delivering_date filter, not combined with cutoff [OZ-OAS]), so
+	 * lk-reserve counts a shipment from Ozon's own time.
+	 */
+	json_object_del(json_object_get(body, "filter"), "cutoff_from");
+	json_object_del(json_object_get(body, "filter"), "cutoff_to");
+	flt = json_pack("{s:s,s:s,s:[ss]}", "delivering_date_from", from, "delivering_date_to", now,
+	    "statuses", "delivering", "driver_pickup");
+	json_object_update(json_object_get(body, "filter"), flt);
+	json_decref(flt);
 	return ozon_paged(c, "/v4/posting/fbs/unfulfilled/list", body, "cursor", "postings",
 	    "cursor", "has_next", ozon_order_item);
 }

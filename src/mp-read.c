@@ -116,6 +116,13 @@ void
 lk_mpread_order(struct lk_mpread_ctx *c, const char *id, const char *mpid, long long qty,
     const char *status, const char *at)
 {
+	lk_mpread_order_changed(c, id, mpid, qty, status, at, NULL);
+}
+
+void
+lk_mpread_order_changed(struct lk_mpread_ctx *c, const char *id, const char *mpid, long long qty,
+    const char *status, const char *at, const char *changed)
+{
 	const char *sku = map_sku(c, mpid);
 	time_t t;
 	char tb[21];
@@ -132,6 +139,8 @@ lk_mpread_order(struct lk_mpread_ctx *c, const char *id, const char *mpid, long 
 	lk_emit_str("status", status ? status : "");
 	if (at && lk_parse_time(at, &t) == 0)
 		lk_emit_str("at", lk_fmt_time(t, tb));
+	if (changed && lk_parse_time(changed, &t) == 0)
+		lk_emit_str("changed", lk_fmt_time(t, tb));
 	lk_emit_end();
 	c->nrec++;
 }

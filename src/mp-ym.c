@@ -224,8 +224,9 @@ ym_order_item(struct lk_mpread_ctx *c, json_t *o)
 			return;
 	}
 	json_array_foreach(json_object_get(o, "items"), i, it)
-		lk_mpread_order(c, id ? id : "", lk_mp_jstr(it, "offerId", NULL, 0), lk_mp_jint(it, "count", 0),
-		    lk_mp_jstr(o, "status", NULL, 0), lk_mp_jstr(o, "creationDate", NULL, 0));
+		lk_mpread_order_changed(c, id ? id : "", lk_mp_jstr(it, "offerId", NULL, 0), lk_mp_jint(it, "count", 0),
+		    lk_mp_jstr(o, "status", NULL, 0), lk_mp_jstr(o, "creationDate", NULL, 0),
+		    lk_mp_jstr(o, "updateDate", NULL, 0));
 }
 
 static void
@@ -301,12 +302,13 @@ ym_orders(struct lk_mpread_ctx *c)
 		return c->rc;
 	}
 	/*
-	 * Then the orders cancelled lately (dates.updateDateFrom, ISO 8601),
-	 * so lk-reserve sees a cancel as one, not as an order gone like a
-	 * shipped one.
+	 * Then the orders cancelled or handed to delivery lately
+	 * (dates.updateDateFrom, ISO 8601), so lk-reserve sees a cancel as
+	 * one, not as an order gone like a shipped one, and a shipment at its
+	 * updateDate rather than at the run that missed the order.
 	 */
 	lk_fmt_time(lk_now() - (time_t)c->o->since, from);
-	json_object_set_new(body, "statuses", json_pack("[s]", "CANCELLED"));
+	json_object_set_new(body, "statuses", json_pack("[ssss]", "CANCELLED", "DELIVERY", "PICKUP", "DELIVERED"));
 	json_object_set_new(body, "dates", json_pack("{s:s}", "updateDateFrom", from));
 	return ym_paged(c, path, body, "orders", ym_order_item);
 }

@@ -202,6 +202,20 @@ test_expect_success 'orders (ym, mm): recently cancelled orders are listed with 
 	jall "select(.type == \"order\" and .sku == \"SKU-0006\") | .status == \"MERCHANT_CANCELED\"" out
 '
 
+test_expect_success 'orders (ozon, ym): recent shipments are listed with the marketplace'"'"'s own time as changed' '
+	at=$(date -u -d "@$(($(date +%s) - 60))" +%Y-%m-%dT%H:%M:%SZ) &&
+	oz=$(ctl POST /_double/orders "{\"mp\":\"ozon\",\"item\":\"SKU-0007\",\"qty\":1,\"warehouse\":\"22142605386000\"}" | jq -r .id) &&
+	ym=$(ctl POST /_double/orders "{\"mp\":\"ym\",\"item\":\"SKU-0007\",\"qty\":1,\"warehouse\":\"55\",\"campaign\":1111}" | jq -r .id) &&
+	ctl POST "/_double/orders/ozon/$oz/ship" "{\"at\":\"$at\"}" >/dev/null &&
+	ctl POST "/_double/orders/ym/$ym/ship" "{\"at\":\"$at\"}" >/dev/null &&
+	fetch --orders oz >out &&
+	jall "select(.type == \"order\" and .sku == \"SKU-0007\") | .status == \"delivering\" and .changed == \"$at\"" out &&
+	jall "select(.type == \"order\" and .sku != \"SKU-0007\") | has(\"changed\") | not" out &&
+	ctl GET "/_double/log?mp=ozon" | jq -s -e "[.[] | .body.filter.delivering_date_from // empty] | length >= 1" &&
+	fetch --orders ym2 >out &&
+	jall "select(.type == \"order\" and .sku == \"SKU-0007\") | .status == \"DELIVERY\" and .changed == \"$at\"" out
+'
+
 test_expect_success 'orders: a failure mid-listing gives a failed sentinel and 75, never complete' '
 	ctl POST /_double/faults "{\"count\":20,\"status\":500,\"path\":\"/v1/businesses/777/orders\"}" >/dev/null &&
 	test_expect_code 75 fetch --retries 1 --orders ym3 >out 2>err &&

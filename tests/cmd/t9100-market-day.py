@@ -17,8 +17,9 @@ Asserted: lk oversells 0 units, and loses at most twice the buyers the
 oracle loses.  The issue's target is 10% more than the oracle; lk does
 not reach it yet: an order cancelled on Ozon, Yandex Market or MegaMarket
 vanishes from their open-order listings like a shipped one and is held
-until the next feed (lk-reserve(1)), and a shipment is timed by the run
-that sees it.  The figures are printed; make bench runs a bigger day.
+until the next feed (lk-reserve(1)), and a shipment on Wildberries or
+MegaMarket, whose APIs give no status-change time, is timed by the run
+that sees it (Ozon's and Yandex Market's by the marketplace's own time).  The figures are printed; make bench runs a bigger day.
 
 The marketplaces behave as lk-reserve(1) and lk-push(1) say they do: the
 number a marketplace shows is what lk sent, minus the orders placed on it

@@ -1151,7 +1151,7 @@ class App:
         it = st.mp["ozon"]["items"].get(o["item"], {})
         wid = int(o["warehouse"]) if o["warehouse"] else 0
         w = st.mp["ozon"]["warehouses"].get(wid, {})
-        return {"posting_number": o["id"], "order_id": o["num"], "order_number": "%d-0001" % o["num"],
+        d = {"posting_number": o["id"], "order_id": o["num"], "order_number": "%d-0001" % o["num"],
                 "status": o["status"], "substatus": "posting_created", "in_process_at": o["createdAt"],
                 "shipment_date": o["createdAt"],
                 "delivery_method": {"id": 1, "name": "mpdouble", "warehouse_id": wid,
@@ -1160,6 +1160,10 @@ class App:
                               "quantity": o["qty"], "name": it.get("name", ""),
                               "price": {"amount": "100.0000", "currency": "RUB"},
                               "currency_code": "RUB"}]}
+        if o.get("deliveringAt"):
+            # delivering_date: "Дата передачи отправления в доставку" [OZ-OAS Postings]
+            d["delivering_date"] = o["deliveringAt"]
+        return d
 
     def oz_unfulfilled(self, req):
         self.need_json(req, "ozon")
@@ -1175,10 +1179,18 @@ class App:
             return oz_err(400, 3, "invalid cursor")
         statuses = flt.get("statuses") or list(self.OZ_OPEN)
         whf = set(str(x) for x in (flt.get("warehouse_ids") or []))
+        dfrom, dto = flt.get("delivering_date_from"), flt.get("delivering_date_to")
+        dfrom = self._at({"at": dfrom})[1] if dfrom else None
+        dto = self._at({"at": dto})[1] if dto else None
         st = self.state
         with st.lock:
             sel = [o for o in st.orders["ozon"].values() if o["status"] in statuses
                    and (not whf or str(o["warehouse"]) in whf)]
+            if dfrom is not None or dto is not None:
+                # filter.delivering_date_from/to: postings handed to delivery then [OZ-OAS]
+                sel = [o for o in sel if o.get("deliveringAt")
+                       and (dfrom is None or self._at({"at": o["deliveringAt"]})[1] >= dfrom)
+                       and (dto is None or self._at({"at": o["deliveringAt"]})[1] <= dto)]
             if str(body.get("sort_dir", "ASC")).upper() == "DESC":
                 sel.reverse()
             page = sel[off:off + limit]
@@ -1813,6 +1825,8 @@ class App:
                 return 404, {"error": "no %s order %s" % (mp, oid)}
             o["status"] = (self.CANCEL_STATUS if action == "cancel" else self.SHIP_STATUS)[mp]
             o["updatedAt"] = self._at({"at": at})[0]
+            if mp == "ozon" and action == "ship":
+                o["deliveringAt"] = o["updatedAt"]
             if mp == "ym":
                 o["substatus"] = "SHOP_FAILED" if action == "cancel" else "DELIVERY_SERVICE_RECEIVED"
             return 200, {"ok": True, "mp": mp, "id": o["id"], "status": o["status"]}
