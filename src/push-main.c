@@ -153,6 +153,18 @@ worse(int a, int b)
 	return ib > ia ? b : a;
 }
 
+/* The channel's push_summary on stdout too, so lk-sync's summary reads this run's. */
+static void
+emit_summary(const struct lk_channel *ch, const struct lk_push_stats *s)
+{
+	char *line = lk_push_summary_line(ch, s);
+	FILE *fp = lk_emit_fp ? lk_emit_fp : stdout;
+
+	fputs(line, fp);
+	fflush(fp);
+	free(line);
+}
+
 static int
 selected(char *const *sel, size_t nsel, const char *name)
 {
@@ -271,6 +283,7 @@ lk_push_main(const struct lk_push_cmd *cmd)
 			s.skipped = !cfg.global.push ? "push is off in lk.json" : "channel disabled";
 			summary(ch, &s, 0);
 			lk_push_log(st, ch, &s, 0);
+			emit_summary(ch, &s);
 			continue;
 		}
 		if (!ch->enabled)
@@ -280,6 +293,7 @@ lk_push_main(const struct lk_push_cmd *cmd)
 		summary(ch, &s, o.dry_run);
 		if (lk_push_log(st, ch, &s, o.dry_run) == -1)
 			rc = worse(rc, LK_EX_CANTCREAT);
+		emit_summary(ch, &s);
 		code = worse(code, rc);
 	}
 

@@ -647,10 +647,35 @@ done:
 	return stats->code;
 }
 
+char *
+lk_push_summary_line(const struct lk_channel *ch, const struct lk_push_stats *s)
+{
+	char tbuf[21], *line;
+	size_t len;
+	FILE *m = open_memstream(&line, &len);
+
+	if (m == NULL)
+		lk_die(LK_EX_SOFTWARE, "open_memstream:");
+	fputs("{\"type\":\"push_summary\",\"channel\":", m);
+	lk_json_write_string(m, ch->name, strlen(ch->name));
+	fprintf(m, ",\"at\":\"%s\",\"sent\":%ld,\"unchanged\":%ld,\"failed\":%ld,\"retries\":%ld,"
+	    "\"throttled\":%ld,\"requests\":%ld,\"zeroed\":%ld,\"secs\":%.3f,\"skipped\":",
+	    lk_fmt_time(lk_now(), tbuf), s->sent, s->unchanged, s->failed, s->retries,
+	    s->throttled, s->requests, s->zeroed, s->secs);
+	if (s->skipped)
+		lk_json_write_string(m, s->skipped, strlen(s->skipped));
+	else
+		fputs("null", m);
+	fprintf(m, ",\"exit\":%d}\n", s->code);
+	if (fclose(m) == EOF)
+		lk_die(LK_EX_SOFTWARE, "open_memstream:");
+	return line;
+}
+
 int
 lk_push_log(struct lk_state *st, const struct lk_channel *ch, const struct lk_push_stats *s, int dry_run)
 {
-	char tbuf[21], *path, *line;
+	char *path, *line;
 	const char *fs;
 	int fd, rc = 0;
 	size_t len;
@@ -658,25 +683,7 @@ lk_push_log(struct lk_state *st, const struct lk_channel *ch, const struct lk_pu
 	if (dry_run)
 		return 0;
 	path = lk_path_join(lk_state_lkdir(st), "push.log");
-	{
-		FILE *m = open_memstream(&line, &len);
-
-		if (m == NULL)
-			lk_die(LK_EX_SOFTWARE, "open_memstream:");
-		fputs("{\"type\":\"push_summary\",\"channel\":", m);
-		lk_json_write_string(m, ch->name, strlen(ch->name));
-		fprintf(m, ",\"at\":\"%s\",\"sent\":%ld,\"unchanged\":%ld,\"failed\":%ld,\"retries\":%ld,"
-		    "\"throttled\":%ld,\"requests\":%ld,\"zeroed\":%ld,\"secs\":%.3f,\"skipped\":",
-		    lk_fmt_time(lk_now(), tbuf), s->sent, s->unchanged, s->failed, s->retries,
-		    s->throttled, s->requests, s->zeroed, s->secs);
-		if (s->skipped)
-			lk_json_write_string(m, s->skipped, strlen(s->skipped));
-		else
-			fputs("null", m);
-		fprintf(m, ",\"exit\":%d}\n", s->code);
-		if (fclose(m) == EOF)
-			lk_die(LK_EX_SOFTWARE, "open_memstream:");
-	}
+	line = lk_push_summary_line(ch, s);
 	len = strlen(line);
 	fd = lk_confine_open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (fd == -1 || write(fd, line, len) != (ssize_t)len)

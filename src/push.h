@@ -128,6 +128,8 @@ int lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
     const struct lk_channel *ch, struct lk_push_want *w, size_t n,
     const struct lk_push_opts *o, struct lk_push_stats *stats);
 
+/* The channel's push_summary record, one line with its newline (lk-records(5)). */
+char *lk_push_summary_line(const struct lk_channel *ch, const struct lk_push_stats *s);
 /* Appends a push_summary line for the channel to STATE/.lk/push.log; 0 or -1. */
 int lk_push_log(struct lk_state *st, const struct lk_channel *ch, const struct lk_push_stats *s, int dry_run);
 
