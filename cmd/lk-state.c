@@ -15,6 +15,7 @@
 #include "repo.h"
 #include "secrets.h"
 #include "state.h"
+#include "status.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -24,11 +25,13 @@ static const char usage_text[] =
     "       lk-state [-C dir] show [--rev rev] path\n"
     "       lk-state [-C dir] commit -m message\n"
     "       lk-state [-C dir] log [-n count]\n"
+    "       lk-state [-C dir] status [--json]\n"
     "\n"
     "  -C, --state-dir DIR  the state directory (default $LK_STATE_DIR, else .)\n"
     "  -r, --rev REV        read the config as of a git revision\n"
     "  -m, --message MSG    the commit message\n"
     "  -n, --count N        show at most N commits\n"
+    "      --json           status: one JSON object\n"
     "  -q, --quiet          print only errors\n"
     "  -h, --help           show this help\n"
     "  -V, --version        show the version\n";
@@ -202,6 +205,30 @@ cmd_commit(const char *dir, const char *msg)
 	return LK_EX_OK;
 }
 
+/* Reads .lk/ only: no lock, no network, nothing written. */
+static int
+cmd_status(const char *dir, int json)
+{
+	struct lk_config cfg;
+	struct lk_state *st = lk_config_open_or_die(dir, NULL, &cfg);
+	char *lkdir = lk_path_join(lk_state_dir(st), ".lk");
+	json_t *s = lk_status_collect(lkdir, &cfg, lk_now());
+	int code = lk_status_code(s);
+
+	if (json) {
+		if (json_dumpf(s, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0)
+			putchar('\n');
+	} else {
+		lk_status_print(s, stdout);
+	}
+	json_decref(s);
+	free(lkdir);
+	lk_config_free(&cfg);
+	lk_state_close(st);
+	lk_close_stdout();
+	return code;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -210,6 +237,7 @@ main(int argc, char **argv)
 		{ "rev", required_argument, NULL, 'r' },
 		{ "message", required_argument, NULL, 'm' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -219,7 +247,7 @@ main(int argc, char **argv)
 	const char *dir = NULL, *rev = NULL, *msg = NULL, *sub;
 	long long count = 0;
 	char err[512];
-	int c;
+	int c, json = 0;
 
 	lk_start(argc, argv);
 	/* GNU getopt permutes, so options may come before or after the subcommand. */
@@ -232,6 +260,7 @@ main(int argc, char **argv)
 			if (lk_parse_ll(optarg, 1, 1000000, &count) == -1)
 				lk_usage_error("--count needs a whole number, not '%s'", optarg);
 			break;
+		case 'j': json = 1; break;
 		case 'q': lk_quiet = 1; break;
 		case 'v': lk_verbose = 1; break;
 		case 'h': fputs(usage_text, stdout); return LK_EX_OK;
@@ -242,7 +271,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		lk_usage_error("which subcommand? init, check, list, show, commit or log");
+		lk_usage_error("which subcommand? init, check, list, show, commit, log or status");
 	sub = argv[0];
 	if (strcmp(sub, "init") == 0 && argc <= 2)
 		return cmd_init(argc == 2 ? argv[1] : dir ? dir : ".");
@@ -261,6 +290,8 @@ main(int argc, char **argv)
 			lk_die(LK_EX_NOINPUT, "%s", err);
 		return LK_EX_OK;
 	}
+	if (strcmp(sub, "status") == 0 && argc == 1)
+		return cmd_status(dir, json);
 	lk_usage_error("'%s' with %d argument%s is not a subcommand this knows", sub,
 	    argc - 1, argc == 2 ? "" : "s");
 }

@@ -11,6 +11,7 @@
 #include "confine.h"
 #include "err.h"
 #include "exit.h"
+#include "metrics.h"
 #include "state.h"
 #include "sync.h"
 #include "util.h"
@@ -49,6 +50,34 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+struct report {
+	struct lk_state *st;
+	const struct lk_config *cfg;
+	json_t *sum;
+};
+
+/* After the stages, holding the lock: the summary, what needs a person, summary.json. */
+static void
+after_run(struct lk_sync_plan *p, void *arg)
+{
+	struct report *r = arg;
+	char *path = lk_path_join(p->rundir, "summary.json");
+	FILE *fp;
+
+	r->sum = lk_sync_summary(p, r->st, r->cfg);
+	p->code = lk_sync_notify(p, r->st, r->cfg, r->sum);
+	if ((fp = lk_confine_fopen(path, "w")) != NULL) {
+		lk_sync_summary_json(r->sum, fp);
+		if (fclose(fp) != 0)
+			lk_warn("cannot write '%s':", path);
+	} else {
+		lk_warn("cannot create '%s':", path);
+	}
+	free(path);
+	if (r->cfg->global.metrics_file && !p->o.dry_run)
+		lk_metrics_write(r->st, r->cfg, r->sum, r->cfg->global.metrics_file);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -57,6 +86,7 @@ main(int argc, char **argv)
 	struct lk_sync_plan plan;
 	struct lk_config cfg;
 	struct lk_state *st;
+	struct report rep;
 	int c, print = 0, json = 0, code;
 	long long secs;
 
@@ -101,24 +131,19 @@ main(int argc, char **argv)
 		return LK_EX_OK;
 	}
 
+	rep.st = st;
+	rep.cfg = &cfg;
+	rep.sum = NULL;
+	plan.after = after_run;
+	plan.after_arg = &rep;
 	code = lk_sync_run(&plan, st);
-	if (plan.rundir) {
-		char *path = lk_path_join(plan.rundir, "summary.json");
-		FILE *fp = lk_confine_fopen(path, "w");
-
-		if (fp) {
-			lk_sync_summary_json(&plan, &cfg, fp);
-			if (fclose(fp) != 0)
-				lk_warn("cannot write '%s':", path);
-		} else {
-			lk_warn("cannot create '%s':", path);
-		}
-		free(path);
-	}
+	if (rep.sum == NULL)            /* the lock was busy: no run */
+		rep.sum = lk_sync_summary(&plan, st, &cfg);
 	if (json)
-		lk_sync_summary_json(&plan, &cfg, stdout);
+		lk_sync_summary_json(rep.sum, stdout);
 	else if (plan.rundir)
-		lk_sync_summary_text(&plan, &cfg, stdout);
+		lk_sync_summary_text(rep.sum, stdout);
+	json_decref(rep.sum);
 	if (plan.rundir)
 		lk_info("run %s: exit %d in %.1fs (%s)", plan.runid, code, plan.secs, plan.rundir);
 	lk_sync_free(&plan);

@@ -257,6 +257,7 @@ load_global(struct lk_state *st, struct lk_global *g, struct lk_diag *d)
 {
 	static const char *const keys[] = { "push", "max_zero", "source_max_age",
 		"reserve_max_age", "seen_reserve_ttl", "lock_timeout", "runs_keep", "output_dirs",
+		"metrics_file",
 		"comment", NULL };
 	struct ctx c = { d, "lk.json", NULL };
 	json_t *dirs, *v;
@@ -264,6 +265,7 @@ load_global(struct lk_state *st, struct lk_global *g, struct lk_diag *d)
 	size_t i;
 
 	g->push = 0;
+	g->metrics_file = NULL;
 	lk_parse_limit("10%", &g->max_zero);
 	g->source_max_age = 6 * 3600;
 	g->reserve_max_age = 72 * 3600;
@@ -295,6 +297,7 @@ load_global(struct lk_state *st, struct lk_global *g, struct lk_diag *d)
 			g->output_dirs[g->noutput_dirs++] = lk_xstrdup(json_string_value(v));
 		}
 	}
+	g->metrics_file = get_str(&c, "metrics_file", 0);
 	json_decref(c.obj);
 }
 
@@ -854,6 +857,7 @@ lk_config_free(struct lk_config *cfg)
 {
 	size_t i;
 
+	free(cfg->global.metrics_file);
 	for (i = 0; i < cfg->nsources; i++)
 		free_source(&cfg->sources[i]);
 	free(cfg->sources);

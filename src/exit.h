@@ -11,6 +11,7 @@
 enum {
 	LK_EX_OK = 0,           /* done */
 	LK_EX_PARTIAL = 1,      /* done, but some records failed (each reported) */
+	LK_EX_ATTENTION = 2,    /* lk-sync, lk-state status: something needs a person */
 	LK_EX_SAFETY = 3,       /* a safety limit stopped the run; nothing sent */
 	LK_EX_USAGE = 64,       /* bad usage */
 	LK_EX_DATAERR = 65,     /* bad input data */

@@ -80,6 +80,7 @@ struct lk_global {
 	long long runs_keep;        /* lk-sync: runs kept in .lk/runs (20) */
 	char **output_dirs;         /* absolute folders file channels may write into, besides out/ */
 	size_t noutput_dirs;
+	char *metrics_file;         /* lk-sync: a Prometheus textfile written after each run, or NULL */
 };
 
 /* --- sources/NAME.json --- */

@@ -660,6 +660,11 @@ lk_sync_run(struct lk_sync_plan *p, struct lk_state *st)
 		p->nopush = "interrupted";
 	if (p->nopush && !got_signal)
 		lk_warn("nothing pushed: %s", p->nopush);
+	p->code = got_signal ? 128 + got_signal : code;
+	p->secs = mono() - t0;
+	if (p->after)
+		p->after(p, p->after_arg);
+	code = p->code;
 	{
 		char *runs = lk_xstrdup(p->rundir);
 

@@ -1,7 +1,10 @@
 /*
- * sync-sum.c - lk-sync's summary of a run, from the run folder's files:
- * per source its sentinel, per channel the products allocated, items
- * sent, unchanged and failed (pushed records), and units reserved.
+ * sync-sum.c - lk-sync's summary of a run (lk-sync(1), Output), from the
+ * run folder's files and the state directory's snapshots: per source its
+ * sentinel, state and data age; per channel a state and the counts of
+ * its push_summary; the reserve, undistributed units and open conflicts.
+ * One JSON object holds it all; the table is printed from that object,
+ * so both always say the same.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,30 +15,17 @@
 #include "err.h"
 #include "exit.h"
 #include "ndjson.h"
+#include "status.h"
 #include "sync.h"
 #include "util.h"
 
-struct chan_sum {
-	const char *name;
-	long long products, sent, failed, reserved;
+struct scan_ctx {
+	json_t *sum;
+	json_t *chans;          /* name -> channel object */
+	json_t *reserve_map;    /* sku -> units reserved */
+	json_t *srcs;           /* the sources array */
+	long long rsv_units, rsv_unexplained, rsv_products, und_units, und_products;
 };
-
-struct summary {
-	struct chan_sum *ch;
-	size_t nch;
-	json_t *sources;        /* array of {"source","status","records","error"} */
-};
-
-static struct chan_sum *
-chan(struct summary *s, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < s->nch; i++)
-		if (strcmp(s->ch[i].name, name) == 0)
-			return &s->ch[i];
-	return NULL;
-}
 
 /*
  * Calls fn for each line of path that starts with {"type":"TYPE" (the
@@ -44,7 +34,7 @@ chan(struct summary *s, const char *name)
  */
 static void
 scan(const char *dir, const char *file, const char *type,
-    void (*fn)(struct summary *, json_t *), struct summary *s)
+    void (*fn)(struct scan_ctx *, json_t *), struct scan_ctx *s)
 {
 	char *path = lk_path_join(dir, file), *line = NULL, *prefix;
 	size_t cap = 0, plen;
@@ -71,153 +61,260 @@ scan(const char *dir, const char *file, const char *type,
 	fclose(fp);
 }
 
-static json_t *reserve_map;
+static void
+add_int(json_t *o, const char *key, long long d)
+{
+	json_t *v = json_object_get(o, key);
+
+	json_object_set_new(o, key, json_integer((v ? json_integer_value(v) : 0) + d));
+}
 
 static void
-on_reserve(struct summary *s, json_t *rec)
+on_source(struct scan_ctx *s, json_t *rec)
+{
+	json_array_append(s->srcs, rec);
+}
+
+static void
+on_reserve(struct scan_ctx *s, json_t *rec)
 {
 	const char *sku = lk_rec_str(rec, "sku");
-	long long q;
+	long long q, u = 0;
 
-	(void)s;
-	if (sku && lk_rec_qty(rec, "qty", &q) == 0)
-		json_object_set_new(reserve_map, sku, json_integer(q));
+	if (sku == NULL || lk_rec_qty(rec, "qty", &q) == -1)
+		return;
+	json_object_set_new(s->reserve_map, sku, json_integer(q));
+	s->rsv_units += q;
+	s->rsv_products++;
+	if (lk_rec_qty(rec, "unexplained", &u) == 0)
+		s->rsv_unexplained += u;
 }
 
 static void
-on_alloc(struct summary *s, json_t *rec)
+on_conflict(struct scan_ctx *s, json_t *rec)
+{
+	const char *name = lk_rec_str(rec, "channel");
+	json_t *c = name ? json_object_get(s->chans, name) : NULL;
+
+	json_array_append(json_object_get(s->sum, "conflicts"), rec);
+	if (c)
+		add_int(c, "conflicts", 1);
+}
+
+static void
+on_alloc(struct scan_ctx *s, json_t *rec)
 {
 	const char *name = lk_rec_str(rec, "channel"), *sku = lk_rec_str(rec, "sku");
-	struct chan_sum *c;
-	json_t *r;
+	json_t *c = name ? json_object_get(s->chans, name) : NULL, *r;
 
-	if (name == NULL || (c = chan(s, name)) == NULL)
+	if (c == NULL)
 		return;
-	c->products++;
-	if (sku && (r = json_object_get(reserve_map, sku)) != NULL)
-		c->reserved += json_integer_value(r);
+	add_int(c, "products", 1);
+	if (sku && (r = json_object_get(s->reserve_map, sku)) != NULL)
+		add_int(c, "reserved", json_integer_value(r));
 }
 
 static void
-on_pushed(struct summary *s, json_t *rec)
+on_undistributed(struct scan_ctx *s, json_t *rec)
+{
+	long long q;
+
+	if (lk_rec_qty(rec, "qty", &q) == 0) {
+		s->und_units += q;
+		s->und_products++;
+	}
+}
+
+/* The first few items a push failed for, named in the summary and the attention message. */
+#define FAILED_NAMED 5
+
+static void
+on_pushed(struct scan_ctx *s, json_t *rec)
 {
 	const char *name = lk_rec_str(rec, "channel"), *st = lk_rec_str(rec, "status");
-	struct chan_sum *c;
+	json_t *c = name ? json_object_get(s->chans, name) : NULL, *v;
 
-	if (name == NULL || st == NULL || (c = chan(s, name)) == NULL)
+	if (c == NULL || st == NULL || strcmp(st, "failed") != 0)
 		return;
-	if (strcmp(st, "failed") == 0)
-		c->failed++;
-	else
-		c->sent++;
+	if ((v = json_object_get(c, "failed_items")) == NULL)
+		json_object_set_new(c, "failed_items", v = json_array());
+	if (json_array_size(v) < FAILED_NAMED)
+		json_array_append_new(v, json_pack("{s:s, s:s}", "sku", lk_rec_str(rec, "sku") ?
+		    lk_rec_str(rec, "sku") : "?", "error", lk_rec_str(rec, "error") ?
+		    lk_rec_str(rec, "error") : ""));
 }
 
 static void
-on_source(struct summary *s, json_t *rec)
+on_push_summary(struct scan_ctx *s, json_t *rec)
 {
-	json_array_append(s->sources, rec);
+	const char *name = lk_rec_str(rec, "channel");
+	json_t *c = name ? json_object_get(s->chans, name) : NULL;
+
+	if (c)
+		json_object_set(c, "push_summary", rec);
 }
 
+/* The source's state: complete, snapshot (its last one stands in), stale or unused. */
 static void
-collect(const struct lk_sync_plan *p, const struct lk_config *cfg, struct summary *s)
+source_state(json_t *src, const struct lk_source *cfg, const struct lk_config *all,
+    const char *lkdir, time_t now)
+{
+	const char *st = lk_rec_str(src, "status");
+	long long max = cfg->max_age ? cfg->max_age : all->global.source_max_age, recs;
+	time_t at;
+	int have = lk_status_snapshot(lkdir, cfg->name, &at, &recs) == 0;
+	const char *state;
+
+	if (max <= 0)
+		max = 6 * 3600;
+	if (st && strcmp(st, "complete") == 0) {
+		state = "complete";
+		json_object_set_new(src, "age", json_integer(0));
+	} else {
+		state = have && now - at <= max ? "snapshot" : "stale";
+		json_object_set_new(src, "age", have ? json_integer(now - at) : json_null());
+	}
+	json_object_set_new(src, "state", json_string(state));
+	json_object_set_new(src, "max_age", json_integer(max));
+}
+
+static json_t *
+find_source(json_t *srcs, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(srcs, i, v) {
+		const char *n = lk_rec_str(v, "source");
+
+		if (n && strcmp(n, name) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+/* Whether a source the channel sums is stale (lk-alloc then stops it). */
+static const char *
+stale_source(json_t *srcs, const struct lk_channel *ch)
 {
 	size_t i;
 
-	memset(s, 0, sizeof *s);
-	s->sources = json_array();
-	s->ch = lk_xcalloc(cfg->nchannels + 1, sizeof *s->ch);
-	for (i = 0; i < cfg->nchannels; i++)
-		if (cfg->channels[i].enabled)
-			s->ch[s->nch++].name = cfg->channels[i].name;
-	if (p->rundir == NULL)
-		return;
-	for (i = 0; i < p->n; i++) {
-		const struct lk_sync_stage *st = &p->v[i];
-		char *name;
+	for (i = 0; i < ch->nsources; i++) {
+		json_t *v = find_source(srcs, ch->sources[i].name);
+		const char *st = v ? lk_rec_str(v, "state") : NULL;
 
-		if (st->kind != LK_SYNC_FETCH)
-			continue;
-		name = lk_xasprintf("source-%s.ndjson", st->source);
-		scan(p->rundir, name, "source", on_source, s);
-		free(name);
+		if (st && strcmp(st, "stale") == 0)
+			return ch->sources[i].name;
 	}
-	reserve_map = json_object();
-	scan(p->rundir, "reserve.out", "reserve", on_reserve, s);
-	scan(p->rundir, "alloc.out", "alloc", on_alloc, s);
-	if (p->pushed)
-		scan(p->rundir, "push.out", "pushed", on_pushed, s);
-	json_decref(reserve_map);
-	reserve_map = NULL;
+	return NULL;
 }
 
 static void
-release(struct summary *s)
+set_state(json_t *c, const char *state, const char *reason)
 {
-	free(s->ch);
-	json_decref(s->sources);
+	json_object_set_new(c, "state", json_string(state));
+	json_object_set_new(c, "reason", reason ? json_string(reason) : json_null());
 }
 
-void
-lk_sync_summary_text(const struct lk_sync_plan *p, const struct lk_config *cfg, FILE *fp)
+static void
+copy_count(json_t *c, json_t *ps, const char *key)
 {
-	struct summary s;
-	size_t i, w = 7;
-	json_t *src;
+	json_t *v = json_object_get(ps, key);
 
-	collect(p, cfg, &s);
-	json_array_foreach(s.sources, i, src) {
-		const char *name = lk_rec_str(src, "source");
+	json_object_set(c, key, v ? v : json_integer(0));
+}
 
-		if (name && strlen(name) > w)
-			w = strlen(name);
+/* The command that sends a channel the zero guard stopped, as this run computed it. */
+static char *
+override_cmd(const struct lk_sync_plan *p, const char *channel)
+{
+	return lk_xasprintf("lk-push -C %s --force -c %s <%s/.lk/runs/%s/alloc.out", p->state_dir,
+	    channel, p->state_dir, p->runid);
+}
+
+/* One channel's state from what this run's stages wrote about it. */
+static void
+channel_state(const struct lk_sync_plan *p, const struct lk_config *cfg,
+    const struct lk_channel *ch, json_t *c, json_t *srcs)
+{
+	json_t *ps = json_object_get(c, "push_summary");
+	const char *stale = stale_source(srcs, ch), *skipped;
+	long long prod = json_integer_value(json_object_get(c, "products")), sent, failed, code;
+	char buf[128];
+
+	if (!ch->enabled) {
+		set_state(c, "disabled", NULL);
+		return;
 	}
-	for (i = 0; i < s.nch; i++)
-		if (strlen(s.ch[i].name) > w)
-			w = strlen(s.ch[i].name);
-	if (json_array_size(s.sources) > 0) {
-		fprintf(fp, "%-*s  %-8s  %7s\n", (int)w, "source", "status", "records");
-		json_array_foreach(s.sources, i, src) {
-			const char *name = lk_rec_str(src, "source"), *st = lk_rec_str(src, "status");
-			const char *err = lk_rec_str(src, "error");
-			long long n;
-
-			if (lk_rec_qty(src, "records", &n) == 0)
-				fprintf(fp, "%-*s  %-8s  %7lld", (int)w, name ? name : "?", st ? st : "?", n);
-			else
-				fprintf(fp, "%-*s  %-8s  %7s", (int)w, name ? name : "?", st ? st : "?", "-");
-			if (err && st && strcmp(st, "complete") != 0)
-				fprintf(fp, "  %s", err);
-			fputc('\n', fp);
+	if (ps == NULL) {
+		if (stale && prod == 0) {
+			snprintf(buf, sizeof buf, "source '%s' is too old", stale);
+			set_state(c, "source stale", buf);
+		} else if (!p->pushed) {
+			set_state(c, "failed", p->nopush ? p->nopush : "lk-push did not run");
+		} else if (prod == 0) {
+			set_state(c, "nothing to send", "no alloc records");
+		} else {
+			set_state(c, "failed", "lk-push did not report it");
 		}
-		fputc('\n', fp);
+		return;
 	}
-	fprintf(fp, "%-*s  %8s  %6s  %9s  %6s  %8s\n", (int)w, "channel", "products", "sent",
-	    "unchanged", "failed", "reserved");
-	for (i = 0; i < s.nch; i++) {
-		const struct chan_sum *c = &s.ch[i];
+	copy_count(c, ps, "sent");
+	copy_count(c, ps, "unchanged");
+	copy_count(c, ps, "failed");
+	copy_count(c, ps, "zeroed");
+	copy_count(c, ps, "throttled");
+	copy_count(c, ps, "secs");
+	copy_count(c, ps, "exit");
+	skipped = lk_rec_str(ps, "skipped");
+	sent = json_integer_value(json_object_get(ps, "sent"));
+	failed = json_integer_value(json_object_get(ps, "failed"));
+	code = json_integer_value(json_object_get(ps, "exit"));
+	if (skipped && strcmp(skipped, "zero guard") == 0) {
+		char *cmd = override_cmd(p, ch->name);
 
-		if (p->pushed)
-			fprintf(fp, "%-*s  %8lld  %6lld  %9lld  %6lld  %8lld\n", (int)w, c->name,
-			    c->products, c->sent, c->products - c->sent - c->failed > 0 ?
-			    c->products - c->sent - c->failed : 0, c->failed, c->reserved);
-		else
-			fprintf(fp, "%-*s  %8lld  %6s  %9s  %6s  %8lld\n", (int)w, c->name,
-			    c->products, "-", "-", "-", c->reserved);
+		snprintf(buf, sizeof buf, "%lld items would go to 0 (max_zero)",
+		    (long long)json_integer_value(json_object_get(ps, "zeroed")));
+		set_state(c, "zero guard", buf);
+		json_object_set_new(c, "override", json_string(cmd));
+		free(cmd);
+	} else if ((skipped && strcmp(skipped, "push is off in lk.json") == 0) ||
+	    (p->o.dry_run && !cfg->global.push)) {
+		set_state(c, "push off", "push is off in lk.json");
+	} else if (skipped && strcmp(skipped, "channel disabled") == 0) {
+		set_state(c, "disabled", NULL);
+	} else if (skipped) {
+		set_state(c, "failed", skipped);
+	} else if (code != LK_EX_OK && code != LK_EX_PARTIAL) {
+		snprintf(buf, sizeof buf, "lk-push exited %lld for it", code);
+		set_state(c, "failed", buf);
+	} else if (sent == 0 && failed > 0) {
+		snprintf(buf, sizeof buf, "%lld items failed", failed);
+		set_state(c, "failed", buf);
+	} else if (sent + failed == 0) {
+		set_state(c, "nothing to send", NULL);
+	} else {
+		set_state(c, p->o.dry_run ? "would push" : "pushed", NULL);
 	}
-	release(&s);
 }
 
-void
-lk_sync_summary_json(const struct lk_sync_plan *p, const struct lk_config *cfg, FILE *fp)
+json_t *
+lk_sync_summary(const struct lk_sync_plan *p, struct lk_state *st, const struct lk_config *cfg)
 {
-	struct summary s;
-	json_t *o, *stages, *chans;
+	struct scan_ctx s;
+	json_t *o = json_object(), *stages = json_array(), *chans = json_array(), *v;
+	char *lkdir = lk_path_join(lk_state_dir(st), ".lk"), tbuf[21];
+	time_t now = lk_now();
 	size_t i;
 
-	collect(p, cfg, &s);
-	o = json_object();
+	memset(&s, 0, sizeof s);
+	s.sum = o;
+	s.chans = json_object();
+	s.reserve_map = json_object();
+	s.srcs = json_array();
 	json_object_set_new(o, "type", json_string("sync"));
 	json_object_set_new(o, "run", p->runid ? json_string(p->runid) : json_null());
+	json_object_set_new(o, "at", json_string(lk_fmt_time(now, tbuf)));
 	json_object_set_new(o, "state_dir", json_string(p->state_dir));
 	json_object_set_new(o, "dry_run", json_boolean(p->o.dry_run));
 	json_object_set_new(o, "exit", json_integer(p->code));
@@ -225,31 +322,150 @@ lk_sync_summary_json(const struct lk_sync_plan *p, const struct lk_config *cfg, 
 	json_object_set_new(o, "pushed", json_boolean(p->pushed));
 	json_object_set_new(o, "nopush", p->nopush ? json_string(p->nopush) : json_null());
 	json_object_set_new(o, "secs", json_real((double)(long long)(p->secs * 1000) / 1000));
-	stages = json_array();
 	for (i = 0; i < p->n && p->rundir; i++) {
-		const struct lk_sync_stage *st = &p->v[i];
+		const struct lk_sync_stage *sg = &p->v[i];
 
-		if (st->kind == LK_SYNC_CONCAT)
+		if (sg->kind == LK_SYNC_CONCAT)
 			continue;
-		json_array_append_new(stages, json_pack("{s:s, s:o, s:f}", "stage", st->label,
-		    "exit", st->ran ? json_integer(st->code) : json_null(),
-		    "secs", (double)(long long)(st->secs * 1000) / 1000));
+		json_array_append_new(stages, json_pack("{s:s, s:o, s:f}", "stage", sg->label,
+		    "exit", sg->ran ? json_integer(sg->code) : json_null(),
+		    "secs", (double)(long long)(sg->secs * 1000) / 1000));
 	}
 	json_object_set_new(o, "stages", stages);
-	json_object_set(o, "sources", s.sources);
-	chans = json_array();
-	for (i = 0; i < s.nch; i++) {
-		const struct chan_sum *c = &s.ch[i];
-		long long unch = c->products - c->sent - c->failed;
+	json_object_set(o, "sources", s.srcs);
+	for (i = 0; i < cfg->nchannels; i++) {
+		const struct lk_channel *ch = &cfg->channels[i];
 
-		json_array_append_new(chans, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}",
-		    "channel", c->name, "products", (json_int_t)c->products,
-		    "sent", (json_int_t)c->sent, "unchanged", (json_int_t)(p->pushed && unch > 0 ? unch : 0),
-		    "failed", (json_int_t)c->failed, "reserved", (json_int_t)c->reserved));
+		v = json_pack("{s:s, s:s, s:n, s:n, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		    "channel", ch->name, "marketplace", ch->marketplace ? ch->marketplace : "",
+		    "state", "reason", "products", (json_int_t)0, "sent", (json_int_t)0,
+		    "unchanged", (json_int_t)0, "failed", (json_int_t)0, "zeroed", (json_int_t)0,
+		    "reserved", (json_int_t)0, "conflicts", (json_int_t)0, "failed_for_good",
+		    (json_int_t)lk_status_failed(lkdir, ch->name, NULL));
+		json_array_append_new(chans, v);
+		json_object_set(s.chans, ch->name, v);
 	}
 	json_object_set_new(o, "channels", chans);
-	if (json_dumpf(o, fp, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0)
+	json_object_set_new(o, "conflicts", json_array());
+	if (p->rundir) {
+		for (i = 0; i < p->n; i++) {
+			char *name;
+
+			if (p->v[i].kind != LK_SYNC_FETCH)
+				continue;
+			name = lk_xasprintf("source-%s.ndjson", p->v[i].source);
+			scan(p->rundir, name, "source", on_source, &s);
+			free(name);
+		}
+		scan(p->rundir, "reserve.out", "reserve", on_reserve, &s);
+		scan(p->rundir, "reserve.out", "conflict", on_conflict, &s);
+		scan(p->rundir, "alloc.out", "alloc", on_alloc, &s);
+		scan(p->rundir, "alloc.out", "undistributed", on_undistributed, &s);
+		if (p->pushed) {
+			scan(p->rundir, "push.out", "push_summary", on_push_summary, &s);
+			scan(p->rundir, "push.out", "pushed", on_pushed, &s);
+		}
+	}
+	json_array_foreach(s.srcs, i, v) {
+		const struct lk_source *src = lk_config_source(cfg, lk_rec_str(v, "source"));
+
+		if (src)
+			source_state(v, src, cfg, lkdir, now);
+	}
+	for (i = 0; i < cfg->nchannels; i++) {
+		v = json_object_get(s.chans, cfg->channels[i].name);
+		if (p->rundir)
+			channel_state(p, cfg, &cfg->channels[i], v, s.srcs);
+		json_object_del(v, "push_summary");
+	}
+	json_object_set_new(o, "reserve", json_pack("{s:I, s:I, s:I, s:I}",
+	    "units", (json_int_t)s.rsv_units, "orders", (json_int_t)(s.rsv_units - s.rsv_unexplained),
+	    "unexplained", (json_int_t)s.rsv_unexplained, "products", (json_int_t)s.rsv_products));
+	json_object_set_new(o, "undistributed", json_pack("{s:I, s:I}",
+	    "units", (json_int_t)s.und_units, "products", (json_int_t)s.und_products));
+	json_object_set_new(o, "attention", json_array());
+	json_decref(s.chans);
+	json_decref(s.reserve_map);
+	json_decref(s.srcs);
+	free(lkdir);
+	return o;
+}
+
+void
+lk_sync_summary_json(const json_t *sum, FILE *fp)
+{
+	if (json_dumpf(sum, fp, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0)
 		fputc('\n', fp);
-	json_decref(o);
-	release(&s);
+}
+
+static long long
+geti(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+static const char *
+gets(const json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : dflt;
+}
+
+void
+lk_sync_summary_text(const json_t *sum, FILE *fp)
+{
+	json_t *srcs = json_object_get(sum, "sources"), *chans = json_object_get(sum, "channels");
+	json_t *v, *cf = json_object_get(sum, "conflicts"), *r;
+	size_t i, w = 7;
+	char age[32];
+
+	json_array_foreach(srcs, i, v)
+		if (strlen(gets(v, "source", "?")) > w)
+			w = strlen(gets(v, "source", "?"));
+	json_array_foreach(chans, i, v)
+		if (strlen(gets(v, "channel", "?")) > w)
+			w = strlen(gets(v, "channel", "?"));
+	if (json_array_size(srcs) > 0) {
+		fprintf(fp, "%-*s  %-8s  %7s  %6s\n", (int)w, "source", "state", "records", "age");
+		json_array_foreach(srcs, i, v) {
+			json_t *a = json_object_get(v, "age");
+			const char *err = gets(v, "error", NULL);
+
+			if (json_is_integer(json_object_get(v, "records")))
+				fprintf(fp, "%-*s  %-8s  %7lld", (int)w, gets(v, "source", "?"),
+				    gets(v, "state", gets(v, "status", "?")), geti(v, "records"));
+			else
+				fprintf(fp, "%-*s  %-8s  %7s", (int)w, gets(v, "source", "?"),
+				    gets(v, "state", gets(v, "status", "?")), "-");
+			fprintf(fp, "  %6s", json_is_integer(a) ?
+			    lk_status_age(json_integer_value(a), age, sizeof age) : "-");
+			if (err)
+				fprintf(fp, "  %s", err);
+			fputc('\n', fp);
+		}
+		fputc('\n', fp);
+	}
+	fprintf(fp, "%-*s  %-15s  %8s  %6s  %9s  %6s  %6s  %8s\n", (int)w, "channel", "state",
+	    "products", "sent", "unchanged", "failed", "zeroed", "reserved");
+	json_array_foreach(chans, i, v) {
+		const char *st = gets(v, "state", "-"), *why = gets(v, "reason", NULL);
+
+		fprintf(fp, "%-*s  %-15s  %8lld  %6lld  %9lld  %6lld  %6lld  %8lld", (int)w,
+		    gets(v, "channel", "?"), st, geti(v, "products"), geti(v, "sent"),
+		    geti(v, "unchanged"), geti(v, "failed"), geti(v, "zeroed"), geti(v, "reserved"));
+		if (why)
+			fprintf(fp, "  %s", why);
+		fputc('\n', fp);
+		if (json_object_get(v, "override"))
+			fprintf(fp, "%-*s  to send anyway: %s\n", (int)w, "", gets(v, "override", ""));
+	}
+	r = json_object_get(sum, "reserve");
+	v = json_object_get(sum, "undistributed");
+	fprintf(fp, "\nreserved %lld units (orders %lld, unexplained %lld); undistributed %lld units "
+	    "over %lld products; %zu open conflicts\n", geti(r, "units"), geti(r, "orders"),
+	    geti(r, "unexplained"), geti(v, "units"), geti(v, "products"), json_array_size(cf));
+	json_array_foreach(cf, i, v)
+		fprintf(fp, "conflict: %s %s: %s (pushed %lld, seen %lld)\n", gets(v, "channel", "?"),
+		    gets(v, "sku", "?"), gets(v, "reason", "?"), geti(v, "pushed"), geti(v, "seen"));
 }

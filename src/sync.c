@@ -21,7 +21,7 @@
 int
 lk_sync_worse(int a, int b)
 {
-	static const int order[] = { LK_EX_OK, LK_EX_TEMPFAIL, LK_EX_PARTIAL, LK_EX_SAFETY,
+	static const int order[] = { LK_EX_OK, LK_EX_TEMPFAIL, LK_EX_ATTENTION, LK_EX_PARTIAL, LK_EX_SAFETY,
 		LK_EX_UNAVAILABLE, LK_EX_NOINPUT, LK_EX_DATAERR, LK_EX_CONFIG, LK_EX_CANTCREAT,
 		LK_EX_IOERR, LK_EX_SOFTWARE };
 	size_t n = sizeof order / sizeof order[0], i, ia = n, ib = n;

@@ -22,20 +22,26 @@
  *
  *   lk_sync_plan(&plan, st, cfg, &opts)   the stages (no side effects)
  *   lk_sync_print(&plan, fp)              the plan as a shell script
- *   lk_sync_run(&plan, &result)           takes the lock, runs, rotates
- *   lk_sync_summary_*(&plan, ...)         the table or the JSON summary
+ *   lk_sync_run(&plan, &result)           takes the lock, runs, calls plan.after
+ *                                         (still holding the lock), rotates
+ *   lk_sync_summary(&plan, ...)           the summary, one JSON object
+ *   lk_sync_notify(&plan, ...)            what needs a person, once per change
+ *   lk_sync_summary_text/json(sum, fp)    the table or the JSON
  *   lk_sync_free(&plan)
  *
  * lk_sync_run() returns the run's exit code (lk-sync(1), EXIT STATUS):
  * 75 when the lock is busy; otherwise the most severe code of the
- * stages, in the order 0 < 75 < 1 < 3 < 69 < 66 < 65 < 78 < 73 < 74 < 70
- * (a stage killed by a signal counts 70).
+ * stages, in the order 0 < 75 < 2 < 1 < 3 < 69 < 66 < 65 < 78 < 73 < 74 < 70
+ * (a stage killed by a signal counts 70).  lk_sync_notify() then turns
+ * it into what cron should hear (2 for a new outcome that needs a person).
  */
 #ifndef LK_SYNC_H
 #define LK_SYNC_H
 
 #include <stddef.h>
 #include <stdio.h>
+
+#include <jansson.h>
 
 #include "state.h"
 
@@ -94,6 +100,9 @@ struct lk_sync_plan {
 	const char *nopush;     /* why lk-push did not run, or NULL */
 	char nopush_buf[64];
 	double secs;
+	/* called by lk_sync_run() after the stages, the lock still held */
+	void (*after)(struct lk_sync_plan *p, void *arg);
+	void *after_arg;
 };
 
 /* Builds the plan; returns 0, or -1 with a message already printed. */
@@ -101,9 +110,21 @@ int lk_sync_plan(struct lk_sync_plan *p, struct lk_state *st, const struct lk_co
     const struct lk_sync_opts *o);
 void lk_sync_print(const struct lk_sync_plan *p, FILE *fp);
 int lk_sync_run(struct lk_sync_plan *p, struct lk_state *st);
-/* The per-channel table (text) or one JSON object, from the run's files. */
-void lk_sync_summary_text(const struct lk_sync_plan *p, const struct lk_config *cfg, FILE *fp);
-void lk_sync_summary_json(const struct lk_sync_plan *p, const struct lk_config *cfg, FILE *fp);
+/*
+ * The run's summary (sync-sum.c, lk-sync(1) Output): one JSON object from
+ * the run folder's files and .lk/snapshots; the caller owns it.
+ */
+json_t *lk_sync_summary(const struct lk_sync_plan *p, struct lk_state *st, const struct lk_config *cfg);
+void lk_sync_summary_text(const json_t *sum, FILE *fp);
+void lk_sync_summary_json(const json_t *sum, FILE *fp);
+/*
+ * The summary's outcomes that need a person (sync-notify.c): prints the new
+ * and the resolved ones on stderr, remembers them in .lk/reported.json
+ * (not in a dry run; call it holding the lock), fills the summary's
+ * "attention" and "resolved", and returns the run's exit status.
+ */
+int lk_sync_notify(const struct lk_sync_plan *p, struct lk_state *st, const struct lk_config *cfg,
+    json_t *sum);
 void lk_sync_free(struct lk_sync_plan *p);
 
 /* A failed source sentinel as one JSON line (no newline); at may be NULL. */

@@ -10,7 +10,7 @@ pkgs="gcc make pkg-config libcurl4-openssl-dev libjansson-dev libxml2-dev
 libcsv-dev libgit2-dev zlib1g-dev libzip-dev libgmime-3.0-dev mandoc shellcheck clang
 libclang-rt-14-dev python3 python3-jsonschema python3-lxml curl git
 openssl ca-certificates procps jq libxml2-utils time tzdata
-build-essential debhelper lintian systemd"
+build-essential debhelper lintian systemd prometheus"
 if [ "${1:-}" = bench ]; then
 	pkgs="$pkgs xlsx2csv python3-openpyxl"
 fi

@@ -12,7 +12,10 @@
 #   LK_CRON_BIN      where lk-sync is (default /usr/local/bin)
 #
 # Exit status: lk-sync's; 75 (busy, or a temporary failure) prints nothing;
-# 124 when the run was stopped by the timeout.
+# 124 when the run was stopped by the timeout.  lk-sync reports an outcome
+# that needs a person (a zero guard stop, a stale source, failed items, a
+# conflict) once, with a non-zero exit (2, or its stage's 1 or 3), and
+# exits 0 on the runs after it while nothing changes: one mail per change.
 set -euo pipefail
 umask 077
 PATH=${LK_CRON_BIN:-/usr/local/bin}:/usr/local/bin:/usr/bin:/bin
@@ -53,6 +56,10 @@ case $rc in
 	;;
 124)
 	echo "lk-cron: lk-sync -C $state took longer than ${limit}s and was stopped" >&2
+	;;
+1 | 2 | 3)
+	echo "lk-cron: lk-sync -C $state: something needs a person (exit $rc; see lk-sync(1), EXIT STATUS):" >&2
+	grep -h '^lk-sync: attention: ' "$out" >&2 || true
 	;;
 *)
 	echo "lk-cron: lk-sync -C $state failed with exit $rc (see lk-sync(1), EXIT STATUS)" >&2

@@ -15,8 +15,8 @@ test_expect_success 'the first sync sends every product to every channel' '
 	test "$(held wb SKU-0009)" = 10 &&
 	test "$(held ym SKU-0005)" = 0 &&
 	test "$(grep -c "<offer " state/out/site-feed.xml)" = 20 &&
-	grep -E "^wb +20 +20 +0 +0 +0$" out.txt &&
-	grep -E "^main +complete +23$" out.txt
+	grep -E "^wb +pushed +20 +20 +0 +0 +0 +0$" out.txt &&
+	grep -E "^main +complete +23 +0s$" out.txt
 '
 
 test_expect_success 'the run folder keeps every stage, and a summary' '
@@ -47,7 +47,7 @@ test_expect_success 'a second run with nothing changed sends nothing' '
 	double_ctl DELETE /_double/log >/dev/null &&
 	lk-sync -C state -q >out.txt &&
 	pushed_items >items && test ! -s items &&
-	grep -E "^wb +20 +0 +20 +0 +0$" out.txt
+	grep -E "^wb +nothing to send +20 +0 +20 +0 +0 +0$" out.txt
 '
 
 test_expect_success '--dry-run sends nothing and saves no ledger, snapshot or push state' '
@@ -57,7 +57,7 @@ test_expect_success '--dry-run sends nothing and saves no ledger, snapshot or pu
 	test ! -e state/.lk/pushed/wb.ndjson && test ! -e state/.lk/snapshots/main.ndjson &&
 	test ! -e state/.lk/reserve.ndjson &&
 	test ! -e state/out/site-feed.xml &&
-	grep -E "^wb +20 +20 +0 +0 +0$" out.txt
+	grep -E "^wb +would push +20 +20 +0 +0 +0 +0$" out.txt
 '
 
 test_expect_success 'secrets never reach the output, the messages or the run folder' '

@@ -18,7 +18,7 @@ test_expect_success 'a change in one feed sends only those products' '
 	test_cmp expect items &&
 	test "$(held wb SKU-0004)" = 2 &&
 	test "$(held ozon SKU-0004)" = 1 && test "$(held ym SKU-0004)" = 0 &&
-	grep -E "^wb +20 +1 +19 +0 +0$" out.txt
+	grep -E "^wb +pushed +20 +1 +19 +0 +0 +0$" out.txt
 '
 
 test_expect_success 'an order on one marketplace lowers the stock on the others' '
@@ -29,7 +29,7 @@ test_expect_success 'an order on one marketplace lowers the stock on the others'
 	test "$(held ozon SKU-0003)" = 1 && test "$(held ym SKU-0003)" = 0 &&
 	test "$(held wb SKU-0003)" = 2 &&
 	test "$(held ozon SKU-0001)" = 3 &&
-	grep -E "^ozon +20 +1 +19 +0 +2$" out.txt
+	grep -E "^ozon +pushed +20 +1 +19 +0 +0 +2$" out.txt
 '
 
 test_expect_success 'a feed that fails to download changes nothing' '
@@ -72,7 +72,7 @@ test_expect_success 'a feed that does not parse: the last snapshot is used, exit
 	head -c 3000 feeds/main.xml >x && mv x feeds/main.xml &&
 	test_expect_code 65 lk-sync -C state -q >out.txt 2>err.txt &&
 	snapshot >after && test_cmp before after &&
-	grep -E "^main +failed" out.txt
+	grep -E "^main +snapshot +12 .*Premature end of data" out.txt
 '
 
 test_done

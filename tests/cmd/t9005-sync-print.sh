@@ -15,7 +15,7 @@ test_expect_success '--print runs by hand and gives what lk-sync gives' '
 	sh pipeline.sh 2>err.txt && snapshot >by-hand &&
 	test_cmp by-sync by-hand &&
 	lk-sync -C state -q >out.txt &&
-	grep -E "^wb +20 +0 +20 +0 +0$" out.txt
+	grep -E "^wb +nothing to send +20 +0 +20 +0 +0 +0$" out.txt
 '
 
 test_expect_success '--print with --dry-run passes --dry-run to the three last stages' '

@@ -1,0 +1,170 @@
+#!/bin/sh
+# lk-sync's summary tells the truth: a state per channel (table and
+# --json), outcomes that need a person on stderr even with -q, once per
+# change, with the exit status cron mails on; the metrics file.
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/t9-sync-lib.sh
+. "$(dirname "$0")/t9-sync-lib.sh"
+t9_start_double
+
+# set_json FILE KEY JSON: sets a member of a JSON file.
+set_json() {
+	python3 -c 'import json,sys
+d = json.load(open(sys.argv[1])); d[sys.argv[2]] = json.loads(sys.argv[3])
+json.dump(d, open(sys.argv[1], "w"))' "$@"
+}
+
+# states FILE: "channel state" a line, from a --json summary.
+states() {
+	python3 -c 'import json,sys
+for c in json.load(open(sys.argv[1]))["channels"]:
+    print(c["channel"], c["state"])' "$1"
+}
+
+# SKU-0004 (main only) to 0: wb would zero one of its 20 products.
+zero_sku4() {
+	sed "/SKU-0004/,/<count>/s|<count>25</count>|<count>0</count>|" feeds/main.xml >x && mv x feeds/main.xml
+}
+
+test_expect_success 'pushed, then nothing to send: the counts say what happened' '
+	mkdemo && lk-sync -C state --json >1.json &&
+	states 1.json >got && printf "%s\n" "ozon pushed" "site pushed" "wb pushed" "ym pushed" >expect &&
+	test_cmp expect got &&
+	lk-sync -C state -q >out.txt &&
+	grep -E "^wb +nothing to send +20 +0 +20 +0 +0 +0$" out.txt &&
+	grep -E "^site +nothing to send +20 +0 +20 +0 +0 +0$" out.txt &&
+	grep -E "^reserved 0 units .*undistributed 2 units over 2 products; 0 open conflicts$" out.txt
+'
+
+test_expect_success 'zero guard, disabled and failed channels in one run; the override works' '
+	mkdemo && lk-sync -C state -q >/dev/null &&
+	set_json state/channels/wb.json max_zero 0 && set_json state/channels/site.json enabled false &&
+	commit "guard wb, site off" && zero_sku4 &&
+	LK_DEMO_YM_TOKEN=wrong test_expect_code 69 lk-sync -C state -q --json >2.json 2>err.txt &&
+	states 2.json >got &&
+	printf "%s\n" "ozon pushed" "site disabled" "wb zero guard" "ym failed" >expect &&
+	test_cmp expect got &&
+	python3 -c "import json
+c = {x[\"channel\"]: x for x in json.load(open(\"2.json\"))[\"channels\"]}
+wb = c[\"wb\"]
+assert (wb[\"sent\"], wb[\"zeroed\"], wb[\"unchanged\"], wb[\"exit\"]) == (0, 1, 19, 3), wb
+assert wb[\"reason\"] == \"1 items would go to 0 (max_zero)\", wb
+assert \"--force -c wb <\" in wb[\"override\"], wb
+assert c[\"ym\"][\"reason\"] == \"lk-push exited 69 for it\", c[\"ym\"]
+assert c[\"ozon\"][\"sent\"] == 1 and c[\"ozon\"][\"unchanged\"] == 19, c[\"ozon\"]" &&
+	test "$(held wb SKU-0004)" = 10 &&
+	grep "lk-sync: attention: wb: stopped by the zero guard: 1 items would go to 0" err.txt &&
+	cmd=$(python3 -c "import json; print([x for x in json.load(open(\"2.json\"))[\"channels\"] if x[\"channel\"] == \"wb\"][0][\"override\"])") &&
+	sh -c "$cmd" >/dev/null 2>&1 &&
+	test "$(held wb SKU-0004)" = 0
+'
+
+test_expect_success 'the table shows each state with its reason and the override' '
+	mkdemo && lk-sync -C state -q >/dev/null &&
+	set_json state/channels/wb.json max_zero 0 && set_json state/channels/site.json enabled false &&
+	commit "guard wb, site off" && zero_sku4 &&
+	LK_DEMO_YM_TOKEN=wrong test_expect_code 69 lk-sync -C state -q >out.txt 2>/dev/null &&
+	grep -E "^wb +zero guard +20 +0 +19 +0 +1 +0  1 items would go to 0 \(max_zero\)$" out.txt &&
+	grep -E "^ +to send anyway: lk-push -C [^ ]+/state --force -c wb <[^ ]+/alloc.out$" out.txt &&
+	grep -E "^site +disabled +0 +0 +0 +0 +0 +0$" out.txt &&
+	grep -E "^ym +failed +20 +0 +19 +1 +1 +0  lk-push exited 69 for it$" out.txt &&
+	grep -E "^ozon +pushed +20 +1 +19 +0 +1 +0$" out.txt
+'
+
+test_expect_success 'push off: the channels say so, nothing is counted as sent' '
+	mkdemo && lk-sync -C state -q >/dev/null && zero_sku4 &&
+	set_json state/lk.json push false && commit "push off" &&
+	lk-sync -C state -q --json >s.json && states s.json >got &&
+	printf "%s\n" "ozon push off" "site push off" "wb push off" "ym push off" >expect &&
+	test_cmp expect got &&
+	lk-sync -C state -q >out.txt &&
+	grep -E "^wb +push off +20 +0 +0 +0 +0 +0  push is off in lk.json$" out.txt &&
+	lk-sync -C state -q -n >out.txt &&
+	grep -E "^wb +push off +20 +1 +19 +0 +1 +0  push is off in lk.json$" out.txt
+'
+
+test_expect_success 'a source too old: its channels are "source stale", the others go' '
+	mkdemo && lk-sync -C state -q >/dev/null &&
+	sed "s|\"url\": \"[^\"]*\"|\"url\": \"http://127.0.0.1:1/supplier.csv\"|" state/sources/supplier.json >x &&
+	mv x state/sources/supplier.json &&
+	LK_TEST_NOW=$(($(date +%s) + 7 * 3600)) test_expect_code 3 lk-sync -C state -q --json >s.json 2>err.txt &&
+	states s.json >got &&
+	printf "%s\n" "ozon source stale" "site nothing to send" "wb source stale" "ym source stale" >expect &&
+	test_cmp expect got &&
+	python3 -c "import json
+s = {x[\"source\"]: x for x in json.load(open(\"s.json\"))[\"sources\"]}
+assert s[\"supplier\"][\"state\"] == \"stale\" and s[\"supplier\"][\"age\"] >= 7 * 3600, s
+assert s[\"main\"][\"state\"] == \"complete\" and s[\"main\"][\"age\"] == 0, s" &&
+	grep "lk-sync: attention: source .supplier. is stale: lk-fetch exited 75 (its last complete read is 7h00m old, max 6h00m); channels it feeds are not updated: ozon, wb, ym" err.txt
+'
+
+test_expect_success 'once per change: reported with -q, then quiet, then resolved' '
+	mkdemo && lk-sync -C state -q >/dev/null &&
+	set_json state/channels/wb.json max_zero 0 && commit "guard wb" && zero_sku4 &&
+	test_expect_code 3 lk-sync -C state -q >/dev/null 2>err1 &&
+	test "$(grep -c "attention:" err1)" = 1 &&
+	lk-sync -C state -q >out.txt 2>err2 &&
+	! grep "attention" err2 &&
+	grep -E "^wb +zero guard " out.txt &&
+	sed "/SKU-0004/,/<count>/s|<count>0</count>|<count>25</count>|" feeds/main.xml >x && mv x feeds/main.xml &&
+	lk-sync -C state -q >/dev/null 2>err3 &&
+	grep "lk-sync: resolved: wb: stopped by the zero guard" err3 &&
+	lk-sync -C state -q >/dev/null 2>err4 && test ! -s err4
+'
+
+test_expect_success 'a conflict: reported once (exit 2), then quiet (exit 0)' '
+	mkdemo && set_json state/channels/wb.json seen_grace 0 && commit "no grace" &&
+	lk-sync -C state -q >/dev/null &&
+	double_ctl POST /_double/stock "{\"mp\":\"wb\",\"warehouse\":\"507\",\"stock\":{\"100001\":40}}" >/dev/null &&
+	test_expect_code 2 lk-sync -C state -q --json >s.json 2>err1 &&
+	grep "lk-sync: attention: wb: conflict on SKU-0001 (above_pushed): the marketplace shows 40, lk pushed 6" err1 &&
+	python3 -c "import json
+s = json.load(open(\"s.json\"))
+assert len(s[\"conflicts\"]) == 1 and s[\"exit\"] == 2, s
+assert [a[\"new\"] for a in s[\"attention\"]] == [True], s[\"attention\"]" &&
+	double_ctl POST /_double/stock "{\"mp\":\"wb\",\"warehouse\":\"507\",\"stock\":{\"100001\":40}}" >/dev/null &&
+	lk-sync -C state -q >out.txt 2>err2 && ! grep attention err2 &&
+	grep "^conflict: wb SKU-0001: above_pushed (pushed 6, seen 40)$" out.txt
+'
+
+test_expect_success 'items that fail: named once (exit 1), then quiet (exit 0)' '
+	mkdemo && lk-sync -C state -q >/dev/null &&
+	sed "s|^SKU-0004,100004,|SKU-0004,,|" state/catalog.csv >x && mv x state/catalog.csv && commit "no chrt id" &&
+	sed "/SKU-0004/,/<count>/s|<count>25</count>|<count>7</count>|" feeds/main.xml >x && mv x feeds/main.xml &&
+	test_expect_code 1 lk-sync -C state -q >out.txt 2>err1 &&
+	grep "lk-sync: attention: wb: 1 items failed: SKU-0004 (no wb_chrt_id in catalog.csv)$" err1 &&
+	grep -E "^wb +failed +20 +0 +19 +1 +0 +0  1 items failed$" out.txt &&
+	lk-sync -C state -q >/dev/null 2>err2 && ! grep attention err2
+'
+
+test_expect_success 'the cron wrapper mails once for a guard stop' '
+	mkdemo && lk-sync -C state -q >/dev/null &&
+	set_json state/channels/wb.json max_zero 0 && commit "guard wb" && zero_sku4 &&
+	LK_CRON_BIN="$TOP/cmd" LK_CRON_ENV=/nonexistent bash "$TOP/contrib/cron/lk-cron.sh" "$(pwd)/state" >mail1 2>&1;
+	test $? = 3 && grep "attention: wb: stopped by the zero guard" mail1 &&
+	LK_CRON_BIN="$TOP/cmd" LK_CRON_ENV=/nonexistent bash "$TOP/contrib/cron/lk-cron.sh" "$(pwd)/state" >mail2 2>&1 &&
+	test ! -s mail2
+'
+
+test_expect_success 'metrics_file: a textfile promtool accepts, written atomically each run' '
+	command -v promtool >/dev/null || { echo "promtool missing: tools/deps.sh installs prometheus"; exit 1; }
+	mkdemo && set_json state/lk.json metrics_file "\"$(pwd)/lk.prom\"" && commit metrics &&
+	lk-sync -C state -q >/dev/null && lk-sync -C state -q >/dev/null &&
+	promtool check metrics <lk.prom &&
+	test "$(stat -c %a lk.prom)" = 644 && ! ls lk.prom.* 2>/dev/null &&
+	grep "^lk_sync_runs_total 2$" lk.prom &&
+	grep "^lk_channel_items_sent_total{channel=\"wb\"} 20$" lk.prom &&
+	grep "^lk_channel_state{channel=\"wb\",state=\"nothing_to_send\"} 1$" lk.prom &&
+	grep "^lk_stage_last_exit_code{stage=\"fetch\",name=\"main\"} 0$" lk.prom &&
+	grep "^lk_source_snapshot_age_seconds{source=\"main\"} " lk.prom &&
+	grep "^lk_reserve_units{reason=\"orders\"} 0$" lk.prom &&
+	lk-sync -C state -q -n >/dev/null && grep "^lk_sync_runs_total 2$" lk.prom
+'
+
+test_expect_success 'the example alert rules pass promtool' '
+	command -v promtool >/dev/null || exit 1
+	promtool check rules "$TOP/contrib/prometheus/lk-alerts.yml"
+'
+
+test_done
