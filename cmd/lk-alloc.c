@@ -17,7 +17,7 @@
 static const char usage_text[] =
     "usage: lk-alloc [-nqv] [-C dir] [--rev rev] [--explain[=sku]] [--force] [--no-snapshot]\n"
     "                [--strict]\n"
-    "       lk-alloc --compare rev [--json] [--fail-on-zero n] [-C dir] [--strict]\n"
+    "       lk-alloc --compare rev [--json] [--fail-on-zero limit] [-C dir] [--strict]\n"
     "\n"
     "Reads stock, source and reserve records on stdin and writes one alloc\n"
     "record per channel and product, by the channels' rules, then the\n"
@@ -30,8 +30,10 @@ static const char usage_text[] =
     "  -n, --dry-run         do not write source snapshots\n"
     "      --no-snapshot     the same as --dry-run\n"
     "      --compare REV     print what the working tree's rules change against REV\n"
+    "                        (input: stdin, or the last run's when stdin is a terminal)\n"
     "      --json            with --compare: compare records instead of a table\n"
-    "      --fail-on-zero N  with --compare: exit 3 when a channel drops more than N products to 0\n"
+    "      --fail-on-zero LIMIT  with --compare: exit 3 when a channel drops more than LIMIT\n"
+    "                        products (a count, or a share: \"10%\") to 0\n"
     "      --strict          a bad record is fatal (exit 65)\n"
     "  -q, --quiet           only errors and warnings\n"
     "  -v, --verbose         say more\n"
@@ -62,7 +64,6 @@ parse_opts(int argc, char **argv, struct lk_alloc_cmd *o)
 	};
 	int c;
 
-	o->fail_on_zero = -1;
 	while ((c = getopt_long(argc, argv, "C:nqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'C': o->dir = optarg; break;
@@ -72,8 +73,10 @@ parse_opts(int argc, char **argv, struct lk_alloc_cmd *o)
 		case OPT_COMPARE: o->compare = optarg; break;
 		case OPT_JSON: o->json = 1; break;
 		case OPT_FAIL:
-			if (lk_parse_ll(optarg, 0, (long long)1 << 50, &o->fail_on_zero) < 0)
-				lk_usage_error("--fail-on-zero takes a count, not '%s'", optarg);
+			if (lk_parse_limit(optarg, &o->fail_on_zero) < 0)
+				lk_usage_error("--fail-on-zero takes a count or a share (\"10%%\"), not '%s'",
+				    optarg);
+			o->fail_on_zero_set = 1;
 			break;
 		case OPT_STRICT: o->strict = 1; break;
 		case OPT_FORCE: o->force = 1; break;
@@ -88,7 +91,7 @@ parse_opts(int argc, char **argv, struct lk_alloc_cmd *o)
 		lk_usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->compare && (o->rev || o->explain))
 		lk_usage_error("--compare takes no --rev or --explain");
-	if (!o->compare && (o->json || o->fail_on_zero >= 0))
+	if (!o->compare && (o->json || o->fail_on_zero_set))
 		lk_usage_error("--json and --fail-on-zero go with --compare");
 }
 

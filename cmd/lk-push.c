@@ -15,7 +15,7 @@
 #include "util.h"
 
 static const char usage_text[] =
-    "usage: lk-push [-nqv] [--full] [--force] [--strict] [-c channel] [-C dir] [file]\n"
+    "usage: lk-push [-nqv] [--full] [--force] [--strict] [--summary] [-c channel] [-C dir] [file]\n"
     "\n"
     "Reads alloc records (from lk-alloc) from FILE or stdin and sends each channel\n"
     "only what differs from what lk last pushed there; writes pushed records.\n"
@@ -26,13 +26,14 @@ static const char usage_text[] =
     "      --force          send even past the zero guard (max_zero)\n"
     "  -c, --channel NAME   push only this channel (repeatable)\n"
     "      --strict         a bad input record is fatal (65)\n"
+    "      --summary        also write a push_summary record per channel\n"
     "  -C, --state-dir DIR  the state directory (default $LK_STATE_DIR, else .)\n"
     "  -q, --quiet          print only errors\n"
     "  -v, --verbose        print more\n"
     "  -h, --help           show this help\n"
     "  -V, --version        show the version\n";
 
-enum { OPT_FULL = 256, OPT_FORCE, OPT_STRICT };
+enum { OPT_FULL = 256, OPT_FORCE, OPT_STRICT, OPT_SUMMARY };
 
 int
 main(int argc, char **argv)
@@ -43,6 +44,7 @@ main(int argc, char **argv)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "channel", required_argument, NULL, 'c' },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "state-dir", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -66,6 +68,7 @@ main(int argc, char **argv)
 			cmd.sel[cmd.nsel++] = optarg;
 			break;
 		case OPT_STRICT: cmd.strict = 1; break;
+		case OPT_SUMMARY: cmd.summary = 1; break;
 		case 'C': cmd.dir = optarg; break;
 		case 'q': lk_quiet = 1; break;
 		case 'v': lk_verbose = 1; break;

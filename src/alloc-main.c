@@ -8,9 +8,12 @@
  * under the state lock, and before any alloc record is written: a busy
  * lock (75) leaves no alloc output behind for lk-push to act on.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "alloc-compare.h"
@@ -20,6 +23,7 @@
 #include "ndjson.h"
 #include "push.h"
 #include "state.h"
+#include "status.h"
 #include "util.h"
 
 /* --- output: alloc records are most of it, so they skip the generic emitter --- */
@@ -205,6 +209,42 @@ add_stopped(const struct side *s, struct lk_compare **v, size_t n)
 	return n;
 }
 
+/* The products a channel carried (had an alloc record for). */
+static long long
+carried(const struct lk_alloc_rows *rows, const char *channel)
+{
+	long long n = 0;
+	size_t i;
+
+	for (i = 0; i < rows->n; i++)
+		if (strcmp(rows->v[i].channel, channel) == 0)
+			n++;
+	return n;
+}
+
+/*
+ * With nothing on stdin (a terminal, /dev/null, closed), the input of the
+ * newest lk-sync run: what the rules would have been given.  NULL: stdin.
+ */
+static char *
+compare_input(struct lk_state *st)
+{
+	struct stat sb, nb;
+	char *lkdir, *path;
+
+	if (!isatty(0) && !(fstat(0, &sb) == 0 && S_ISCHR(sb.st_mode) &&
+	    stat("/dev/null", &nb) == 0 && sb.st_rdev == nb.st_rdev) &&
+	    !(fstat(0, &sb) == -1 && errno == EBADF))
+		return NULL;
+	lkdir = lk_path_join(lk_state_dir(st), ".lk");
+	path = lk_status_last_run_file(lkdir, "reserve.out");
+	free(lkdir);
+	if (path == NULL)
+		lk_die(LK_EX_NOINPUT, "no input on stdin, and no lk-sync run in .lk/runs/ to take it from");
+	lk_info("input: %s", path);
+	return path;
+}
+
 static int
 run_compare(const struct lk_alloc_cmd *o)
 {
@@ -213,7 +253,7 @@ run_compare(const struct lk_alloc_cmd *o)
 	struct lk_compare *v;
 	struct lk_reader r;
 	size_t i, n;
-	char *dir;
+	char *dir, *input;
 	int rc = LK_EX_OK;
 
 	memset(s, 0, sizeof s);
@@ -223,9 +263,11 @@ run_compare(const struct lk_alloc_cmd *o)
 		if (o->force)
 			lk_alloc_force(s[i].a);
 	}
-	if (lk_reader_open(&r, "-", 0, o->strict) < 0)
-		lk_die(LK_EX_NOINPUT, "stdin:");
+	input = compare_input(s[1].st);
+	if (lk_reader_open(&r, input ? input : "-", 0, o->strict) < 0)
+		lk_die(LK_EX_NOINPUT, "%s:", input ? input : "stdin");
 	lk_alloc_read(both, 2, &r, 0);
+	free(input);
 	if (r.nbad)
 		rc = LK_EX_PARTIAL;
 	lk_reader_close(&r);
@@ -245,9 +287,11 @@ run_compare(const struct lk_alloc_cmd *o)
 	else
 		lk_compare_print(stdout, v, n);
 	for (i = 0; i < n; i++) {
-		if (o->fail_on_zero >= 0 && v[i].to_zero > o->fail_on_zero) {
-			lk_warn("%s: %lld products would drop to 0 (more than %lld)", v[i].channel,
-			    v[i].to_zero, o->fail_on_zero);
+		long long total = carried(&s[0].rows, v[i].channel);
+
+		if (o->fail_on_zero_set && lk_limit_exceeded(&o->fail_on_zero, v[i].to_zero, total)) {
+			lk_warn("%s: %lld of %lld products would drop to 0 (past --fail-on-zero)",
+			    v[i].channel, v[i].to_zero, total);
 			rc = LK_EX_SAFETY;
 		}
 	}

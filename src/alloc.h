@@ -176,7 +176,8 @@ struct lk_alloc_cmd {
 	const char *explain_sku;    /* with explain: only this sku */
 	int explain, no_snapshot, json, strict;
 	int force;                  /* the source guards accept every complete read */
-	long long fail_on_zero;     /* with compare: exit 3 past this many (-1: never) */
+	struct lk_limit fail_on_zero; /* with compare: exit 3 past this many, or this share */
+	int fail_on_zero_set;
 };
 
 /* Reads stdin, writes the records; returns the exit status (fatal errors exit inside). */

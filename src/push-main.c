@@ -283,7 +283,8 @@ lk_push_main(const struct lk_push_cmd *cmd)
 			s.skipped = !cfg.global.push ? "push is off in lk.json" : "channel disabled";
 			summary(ch, &s, 0);
 			lk_push_log(st, ch, &s, 0);
-			emit_summary(ch, &s);
+			if (cmd->summary)
+				emit_summary(ch, &s);
 			continue;
 		}
 		if (!ch->enabled)
@@ -293,7 +294,8 @@ lk_push_main(const struct lk_push_cmd *cmd)
 		summary(ch, &s, o.dry_run);
 		if (lk_push_log(st, ch, &s, o.dry_run) == -1)
 			rc = worse(rc, LK_EX_CANTCREAT);
-		emit_summary(ch, &s);
+		if (cmd->summary)
+			emit_summary(ch, &s);
 		code = worse(code, rc);
 	}
 

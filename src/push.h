@@ -206,6 +206,7 @@ struct lk_push_cmd {
 	char **sel;                 /* --channel names; none = every channel */
 	size_t nsel;
 	int strict;
+	int summary;                /* a push_summary record per channel on stdout too */
 	struct lk_push_opts opts;
 };
 

@@ -129,6 +129,27 @@ list_runs(const char *lkdir, size_t *n)
 	return v;
 }
 
+char *
+lk_status_last_run_file(const char *lkdir, const char *name)
+{
+	char **runs, *found = NULL;
+	size_t n, i;
+	struct stat sb;
+
+	runs = list_runs(lkdir, &n);
+	for (i = n; i-- > 0;) {
+		char *path = lk_xasprintf("%s/runs/%s/%s", lkdir, runs[i], name);
+
+		if (found == NULL && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+			found = path;
+		else
+			free(path);
+		free(runs[i]);
+	}
+	free(runs);
+	return found;
+}
+
 static json_t *
 load_summary(const char *lkdir, const char *run)
 {
@@ -367,11 +388,14 @@ lk_status_print(const json_t *s, FILE *fp)
 			fprintf(fp, "%7s\n", "-");
 	}
 	if ((r = json_object_get(s, "reserve")) && json_is_object(r))
-		fprintf(fp, "\nreserved %lld units (orders %lld, unexplained %lld) over %lld products\n",
+		fprintf(fp, "\nreserved %lld units (orders %lld, unexplained %lld) over %lld products; "
+		    "%lld orders, %lld shipped and waiting for a source\n",
 		    (long long)json_integer_value(json_object_get(r, "units")),
 		    (long long)json_integer_value(json_object_get(r, "orders")),
 		    (long long)json_integer_value(json_object_get(r, "unexplained")),
-		    (long long)json_integer_value(json_object_get(r, "products")));
+		    (long long)json_integer_value(json_object_get(r, "products")),
+		    (long long)json_integer_value(json_object_get(r, "order_count")),
+		    (long long)json_integer_value(json_object_get(r, "waiting_for_source")));
 	fputs("\nlast runs:\n", fp);
 	json_array_foreach(json_object_get(s, "runs"), i, v) {
 		json_t *e = json_object_get(v, "exit");

@@ -28,6 +28,9 @@ int lk_status_snapshot(const char *lkdir, const char *source, time_t *at, long l
  */
 long lk_status_failed(const char *lkdir, const char *channel, json_t **skus);
 
+/* The newest run folder's file NAME that exists and is not empty (malloc'd path), or NULL. */
+char *lk_status_last_run_file(const char *lkdir, const char *name);
+
 /* How old the data a source gave: "45s", "12m", "3h05m", "2d04h". */
 char *lk_status_age(long long secs, char *buf, size_t len);
 

@@ -25,6 +25,8 @@ struct scan_ctx {
 	json_t *reserve_map;    /* sku -> units reserved */
 	json_t *srcs;           /* the sources array */
 	long long rsv_units, rsv_unexplained, rsv_products, und_units, und_products;
+	json_t *rsv_orders;     /* the orders that reserve, and those shipped, waiting for a source */
+	json_t *rsv_shipped;
 };
 
 /*
@@ -80,6 +82,8 @@ on_reserve(struct scan_ctx *s, json_t *rec)
 {
 	const char *sku = lk_rec_str(rec, "sku");
 	long long q, u = 0;
+	size_t i;
+	json_t *v;
 
 	if (sku == NULL || lk_rec_qty(rec, "qty", &q) == -1)
 		return;
@@ -88,6 +92,12 @@ on_reserve(struct scan_ctx *s, json_t *rec)
 	s->rsv_products++;
 	if (lk_rec_qty(rec, "unexplained", &u) == 0)
 		s->rsv_unexplained += u;
+	json_array_foreach(json_object_get(rec, "orders"), i, v)
+		if (json_is_string(v))
+			json_object_set(s->rsv_orders, json_string_value(v), json_true());
+	json_array_foreach(json_object_get(rec, "shipped"), i, v)
+		if (json_is_string(v))
+			json_object_set(s->rsv_shipped, json_string_value(v), json_true());
 }
 
 static void
@@ -312,6 +322,8 @@ lk_sync_summary(const struct lk_sync_plan *p, struct lk_state *st, const struct 
 	s.chans = json_object();
 	s.reserve_map = json_object();
 	s.srcs = json_array();
+	s.rsv_orders = json_object();
+	s.rsv_shipped = json_object();
 	json_object_set_new(o, "type", json_string("sync"));
 	json_object_set_new(o, "run", p->runid ? json_string(p->runid) : json_null());
 	json_object_set_new(o, "at", json_string(lk_fmt_time(now, tbuf)));
@@ -378,9 +390,13 @@ lk_sync_summary(const struct lk_sync_plan *p, struct lk_state *st, const struct 
 			channel_state(p, cfg, &cfg->channels[i], v, s.srcs);
 		json_object_del(v, "push_summary");
 	}
-	json_object_set_new(o, "reserve", json_pack("{s:I, s:I, s:I, s:I}",
+	json_object_set_new(o, "reserve", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "units", (json_int_t)s.rsv_units, "orders", (json_int_t)(s.rsv_units - s.rsv_unexplained),
-	    "unexplained", (json_int_t)s.rsv_unexplained, "products", (json_int_t)s.rsv_products));
+	    "unexplained", (json_int_t)s.rsv_unexplained, "products", (json_int_t)s.rsv_products,
+	    "order_count", (json_int_t)json_object_size(s.rsv_orders),
+	    "waiting_for_source", (json_int_t)json_object_size(s.rsv_shipped)));
+	json_decref(s.rsv_orders);
+	json_decref(s.rsv_shipped);
 	json_object_set_new(o, "undistributed", json_pack("{s:I, s:I}",
 	    "units", (json_int_t)s.und_units, "products", (json_int_t)s.und_products));
 	json_object_set_new(o, "attention", json_array());
@@ -462,9 +478,10 @@ lk_sync_summary_text(const json_t *sum, FILE *fp)
 	}
 	r = json_object_get(sum, "reserve");
 	v = json_object_get(sum, "undistributed");
-	fprintf(fp, "\nreserved %lld units (orders %lld, unexplained %lld); undistributed %lld units "
-	    "over %lld products; %zu open conflicts\n", geti(r, "units"), geti(r, "orders"),
-	    geti(r, "unexplained"), geti(v, "units"), geti(v, "products"), json_array_size(cf));
+	fprintf(fp, "\nreserved %lld units (orders %lld, unexplained %lld; %lld orders, %lld shipped "
+	    "and waiting for a source); undistributed %lld units over %lld products; %zu open conflicts\n",
+	    geti(r, "units"), geti(r, "orders"), geti(r, "unexplained"), geti(r, "order_count"),
+	    geti(r, "waiting_for_source"), geti(v, "units"), geti(v, "products"), json_array_size(cf));
 	json_array_foreach(cf, i, v)
 		fprintf(fp, "conflict: %s %s: %s (pushed %lld, seen %lld)\n", gets(v, "channel", "?"),
 		    gets(v, "sku", "?"), gets(v, "reason", "?"), geti(v, "pushed"), geti(v, "seen"));

@@ -236,6 +236,7 @@ lk_sync_plan(struct lk_sync_plan *p, struct lk_state *st, const struct lk_config
 
 	s = add_stage(p, LK_SYNC_PUSH, lk_xstrdup("push"));
 	add_cmd(p, s, "lk-push");
+	add_arg(s, "--summary");        /* this run's counts, for the summary */
 	if (o->dry_run)
 		add_arg(s, "--dry-run");
 	if (o->force)

@@ -38,7 +38,7 @@ prepare() {
 	 "channels":[{"channel":"ozon","state":"zero guard","conflicts":0},{"channel":"site","state":"nothing to send","conflicts":0},
 	  {"channel":"wb","state":"pushed","conflicts":1},{"channel":"ym","state":"source stale","conflicts":0}],
 	 "conflicts":[{"type":"conflict","channel":"wb","sku":"SKU-0001","reason":"above_pushed","pushed":6,"seen":40}],
-	 "reserve":{"units":3,"orders":2,"unexplained":1,"products":2},"undistributed":{"units":2,"products":2}}
+	 "reserve":{"units":3,"orders":2,"unexplained":1,"products":2,"order_count":1,"waiting_for_source":1},"undistributed":{"units":2,"products":2}}
 	EOF
 	echo "{\"type\":\"sync\",\"run\":\"20261127T101500Z-0000003\",\"at\":\"2026-11-27T10:15:05Z\",\"dry_run\":true,\"exit\":0,\"secs\":1.0,\"channels\":[]}" \
 	    >$L/runs/20261127T101500Z-0000003/summary.json &&
@@ -65,7 +65,7 @@ test_expect_success 'status: the table from a prepared .lk/, exit 2' '
 	main      complete         2026-11-27T10:15:00Z      5m        1
 	supplier  stale            2026-11-27T03:20:00Z   7h00m        0
 
-	reserved 3 units (orders 2, unexplained 1) over 2 products
+	reserved 3 units (orders 2, unexplained 1) over 2 products; 1 orders, 1 shipped and waiting for a source
 
 	last runs:
 	  20261127T100000Z-0000001  exit 0
@@ -95,7 +95,7 @@ assert c[\"ozon\"][\"last_push\"] == \"2026-11-27T09:20:00Z\" and c[\"ozon\"][\"
 assert c[\"ym\"][\"last_push\"] is None and c[\"ym\"][\"last_push_age\"] is None, c[\"ym\"]
 src = {x[\"source\"]: x for x in s[\"sources\"]}
 assert src[\"supplier\"][\"age\"] == 7 * 3600 and src[\"supplier\"][\"max_age\"] == 6 * 3600, src
-assert s[\"reserve\"] == {\"units\": 3, \"orders\": 2, \"unexplained\": 1, \"products\": 2}, s[\"reserve\"]
+assert s[\"reserve\"][\"units\"] == 3 and s[\"reserve\"][\"waiting_for_source\"] == 1, s[\"reserve\"]
 assert [r[\"exit\"] for r in s[\"runs\"]] == [0, 3, 0, None], s[\"runs\"]
 assert len(s[\"attention\"]) == 5 and len(s[\"conflicts\"]) == 1, s"
 '

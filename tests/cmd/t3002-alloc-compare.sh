@@ -41,7 +41,7 @@ test_expect_success '--fail-on-zero: exit 3 when more products would drop to 0' 
 	stock_input >in &&
 	lk-alloc -C st --compare HEAD --fail-on-zero 2 <in >out &&
 	test_expect_code 3 lk-alloc -C st --compare HEAD --fail-on-zero 1 <in >out 2>err &&
-	test_grep err "lk-alloc: half: 2 products would drop to 0 (more than 1)"
+	test_grep err "lk-alloc: half: 2 of 3 products would drop to 0 (past --fail-on-zero)"
 '
 
 test_expect_success '--compare between two commits: the older rules at REV' '

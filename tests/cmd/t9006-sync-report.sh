@@ -34,7 +34,7 @@ test_expect_success 'pushed, then nothing to send: the counts say what happened'
 	lk-sync -C state -q >out.txt &&
 	grep -E "^wb +nothing to send +20 +0 +20 +0 +0 +0$" out.txt &&
 	grep -E "^site +nothing to send +20 +0 +20 +0 +0 +0$" out.txt &&
-	grep -E "^reserved 0 units .*undistributed 2 units over 2 products; 0 open conflicts$" out.txt
+	grep -E "^reserved 0 units \(orders 0, unexplained 0; 0 orders, 0 shipped and waiting for a source\); undistributed 2 units over 2 products; 0 open conflicts$" out.txt
 '
 
 test_expect_success 'zero guard, disabled and failed channels in one run; the override works' '
@@ -160,6 +160,16 @@ test_expect_success 'metrics_file: a textfile promtool accepts, written atomical
 	grep "^lk_source_snapshot_age_seconds{source=\"main\"} " lk.prom &&
 	grep "^lk_reserve_units{reason=\"orders\"} 0$" lk.prom &&
 	lk-sync -C state -q -n >/dev/null && grep "^lk_sync_runs_total 2$" lk.prom
+'
+
+test_expect_success 'the nightly --full example of lk-push(1) sends what the last run allocated' '
+	mkdemo && lk-sync -C state -q >/dev/null && lk-sync -C state -q >/dev/null &&
+	grep "^0 3 \* \* \* " "$TOP/man/lk-push.1" | sed -e "s|^0 3 \* \* \* ||" -e "s|/srv/lk/state|$(pwd)/state|g" >nightly.sh &&
+	test -s nightly.sh &&
+	double_ctl DELETE /_double/log >/dev/null &&
+	sh nightly.sh &&
+	pushed_items >items &&
+	test "$(grep -c "^wb " items)" = 20 && test "$(grep -c "^ozon " items)" = 20
 '
 
 test_expect_success 'the example alert rules pass promtool' '
