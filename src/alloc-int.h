@@ -19,6 +19,9 @@ struct locent {             /* a stock record with a location */
 	long long qty;
 };
 
+/* How many dropped skus -v names. */
+#define LK_ALLOC_DROPPED_NAMED 10
+
 struct asrc {
 	const struct lk_source *cfg;
 	long long *qty;             /* per catalog row: every location summed */
@@ -94,6 +97,8 @@ struct lk_alloc {
 	json_t *reserve_orders;     /* sku -> {"orders", "shipped"} of its reserve, for explain */
 	unsigned long unknown_src, unknown_res;
 	char *unknown_src_name;
+	char *dropped_skus[LK_ALLOC_DROPPED_NAMED]; /* the first skus not in the catalog, for -v */
+	size_t ndropped_skus;
 };
 
 long lk_alloc_find(const struct lk_alloc *a, const char *sku, size_t len);

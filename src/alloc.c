@@ -493,6 +493,8 @@ lk_alloc_free(struct lk_alloc *a)
 	free(a->src);
 	free(a->reserve);
 	json_decref(a->reserve_orders);
+	for (i = 0; i < a->ndropped_skus; i++)
+		free(a->dropped_skus[i]);
 	free(a->ht);
 	free(a->sku);
 	free(a->order);
@@ -537,6 +539,20 @@ lk_alloc_add(struct lk_alloc *a, struct asrc *s, uint32_t row, const char *loc,
 	s->nlocs++;
 }
 
+/* Keeps the first few distinct dropped skus, so -v can name them. */
+static void
+note_dropped(struct lk_alloc *a, const char *sku, size_t len)
+{
+	size_t i;
+
+	if (a->ndropped_skus == LK_ALLOC_DROPPED_NAMED)
+		return;
+	for (i = 0; i < a->ndropped_skus; i++)
+		if (strncmp(a->dropped_skus[i], sku, len) == 0 && a->dropped_skus[i][len] == '\0')
+			return;
+	a->dropped_skus[a->ndropped_skus++] = lk_xstrndup(sku, len);
+}
+
 void
 lk_alloc_stock(struct lk_alloc *a, const char *sku, size_t skulen, const char *src,
     size_t srclen, const char *loc, size_t loclen, long long qty)
@@ -557,6 +573,7 @@ lk_alloc_stock(struct lk_alloc *a, const char *sku, size_t skulen, const char *s
 	s->nrecs++;
 	if ((row = lk_alloc_find(a, sku, skulen)) < 0) {
 		s->dropped++;
+		note_dropped(a, sku, skulen);
 		return;
 	}
 	lk_alloc_add(a, s, (uint32_t)row, loc, loclen, qty);
@@ -692,8 +709,17 @@ lk_alloc_warn_dropped(const struct lk_alloc *a)
 			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s %lu",
 			    len ? ", " : "", a->src[i].cfg->name, a->src[i].dropped);
 	}
-	if (n)
+	if (n) {
 		lk_warn("%lu stock records of skus not in catalog.csv dropped (%s)", n, list);
+		for (i = 0, len = 0; i < a->ndropped_skus && len < sizeof list; i++)
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
+			    a->dropped_skus[i]);
+		if (a->ndropped_skus == LK_ALLOC_DROPPED_NAMED)
+			lk_debug("skus not in catalog.csv: %s, ... (the first %d)", list,
+			    LK_ALLOC_DROPPED_NAMED);
+		else
+			lk_debug("skus not in catalog.csv: %s", list);
+	}
 	if (a->unknown_src)
 		lk_warn("%lu records of sources not in sources/ ignored (first: '%s')",
 		    a->unknown_src, a->unknown_src_name);

@@ -298,6 +298,10 @@ load_global(struct lk_state *st, struct lk_global *g, struct lk_diag *d)
 		}
 	}
 	g->metrics_file = get_str(&c, "metrics_file", 0);
+	/* a relative file would be written into the rules repository, and committed */
+	if (g->metrics_file && g->metrics_file[0] != '/')
+		lk_diag_add(d, "lk.json", "metrics_file", "must be an absolute path, outside the state "
+		    "directory (node_exporter's textfile folder)");
 	json_decref(c.obj);
 }
 

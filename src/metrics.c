@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -270,7 +269,7 @@ int
 lk_metrics_write(struct lk_state *st, const struct lk_config *cfg, const json_t *sum, const char *path)
 {
 	char *lkdir = lk_path_join(lk_state_dir(st), ".lk"), *kept = lk_path_join(lkdir, "metrics.json");
-	char *full = path[0] == '/' ? lk_xstrdup(path) : lk_path_join(lk_state_dir(st), path), *text;
+	char *text;
 	json_t *m = json_load_file(kept, 0, NULL);
 	time_t now = lk_now();
 	struct lk_atomic a;
@@ -287,21 +286,18 @@ lk_metrics_write(struct lk_state *st, const struct lk_config *cfg, const json_t 
 		rc = -1;
 	}
 	free(text);
-	if (lk_atomic_open(&a, full) == -1) {
-		lk_warn("metrics_file: cannot create '%s':", full);
+	/* node_exporter reads it as another user */
+	if (lk_atomic_open_mode(&a, path, 0644) == -1) {
+		lk_warn("metrics_file: cannot create '%s':", path);
 		rc = -1;
 	} else {
-		/* node_exporter reads it as another user */
-		if (fchmod(a.fd, 0644) == -1)
-			lk_warn("metrics_file: '%s':", full);
 		emit(a.fp, m, sum, lkdir, cfg, now);
 		if (lk_atomic_commit(&a) == -1) {
-			lk_warn("metrics_file: cannot write '%s':", full);
+			lk_warn("metrics_file: cannot write '%s':", path);
 			rc = -1;
 		}
 	}
 	json_decref(m);
-	free(full);
 	free(kept);
 	free(lkdir);
 	return rc;

@@ -36,6 +36,18 @@ test_expect_success 'a sku not in the catalog: dropped, one warning, exit 0' '
 	! grep -q ZZ out
 '
 
+test_expect_success '-v names the dropped skus, the first ten' '
+	alloc_state st &&
+	{ stock_input; for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		echo "{\"type\":\"stock\",\"sku\":\"ZZ$i\",\"source\":\"sup\",\"qty\":1}"; done; } |
+		sed "s/\"records\":1/\"records\":13/" | lk-alloc -C st -v >out 2>err &&
+	test_grep err "lk-alloc: 13 stock records of skus not in catalog.csv dropped (main 1, sup 12)" &&
+	test_grep err "lk-alloc: skus not in catalog.csv: ZZ, ZZ1, ZZ2, ZZ3, ZZ4, ZZ5, ZZ6, ZZ7, ZZ8, ZZ9, ... (the first 10)" &&
+	stock_input | lk-alloc -C st -v >out 2>err &&
+	test_grep err "lk-alloc: skus not in catalog.csv: ZZ" && ! grep -q "the first" err &&
+	stock_input | lk-alloc -C st >out 2>err && ! grep -q "skus not in catalog.csv:" err
+'
+
 test_expect_success 'reserve is taken off before the rules' '
 	alloc_state st &&
 	{ stock_input; echo "{\"type\":\"reserve\",\"sku\":\"A1\",\"qty\":4,\"orders\":[\"o1\"],\"reason\":\"order\"}"; } |

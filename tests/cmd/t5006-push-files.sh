@@ -105,4 +105,15 @@ test_expect_success 'a dry run writes no file; an unwritable output is 73 and ke
 	lk-push -C s in2 >/dev/null 2>&1 && grep -F "\"qty\":2" s/out/ext.ndjson
 '
 
+test_expect_success 'a file channel creates its output folder: out/ and below, and in output_dirs' '
+	mkstate s 5 && rm -r s/out &&
+	echo "{\"marketplace\": \"yml\", \"output\": \"out/feeds/site.xml\", \"sources\": [\"main\"]}" >s/channels/feed.json &&
+	mkdir ext && echo "{\"push\": true, \"output_dirs\": [\"$(pwd)/ext\"]}" >s/lk.json &&
+	echo "{\"marketplace\": \"ndjson\", \"output\": \"$(pwd)/ext/wh/1/ext.ndjson\", \"sources\": [\"main\"]}" >s/channels/ext.json &&
+	{ allocs feed 1 5 "1"; allocs ext 1 5 "2"; } >in &&
+	lk-push -C s in >out 2>err &&
+	test "$(xmllint --xpath "count(//offer)" s/out/feeds/site.xml)" = 5 &&
+	test "$(grep -c "\"qty\":2" ext/wh/1/ext.ndjson)" = 5
+'
+
 test_done

@@ -162,6 +162,12 @@ test_expect_success 'metrics_file: a textfile promtool accepts, written atomical
 	lk-sync -C state -q -n >/dev/null && grep "^lk_sync_runs_total 2$" lk.prom
 '
 
+test_expect_success 'metrics_file must be absolute: a relative one would land in the rules repository' '
+	mkdemo && set_json state/lk.json metrics_file "\"lk.prom\"" &&
+	test_expect_code 78 lk-sync -C state -q >/dev/null 2>err &&
+	test_grep err "lk.json: metrics_file: must be an absolute path" && test ! -e state/lk.prom
+'
+
 test_expect_success 'the nightly --full example of lk-push(1) sends what the last run allocated' '
 	mkdemo && lk-sync -C state -q >/dev/null && lk-sync -C state -q >/dev/null &&
 	grep "^0 3 \* \* \* " "$TOP/man/lk-push.1" | sed -e "s|^0 3 \* \* \* ||" -e "s|/srv/lk/state|$(pwd)/state|g" >nightly.sh &&
@@ -170,6 +176,16 @@ test_expect_success 'the nightly --full example of lk-push(1) sends what the las
 	sh nightly.sh &&
 	pushed_items >items &&
 	test "$(grep -c "^wb " items)" = 20 && test "$(grep -c "^ozon " items)" = 20
+'
+
+test_expect_success 'generated outputs stay out of the rules repository' '
+	mkdemo && set_json state/lk.json metrics_file "\"$(pwd)/lk.prom\"" && commit metrics &&
+	lk-sync -C state -q >/dev/null &&
+	test -s state/out/site-feed.xml && test -s state/.lk/reported.json -o ! -e state/.lk/reported.json &&
+	lk-state -C state commit -q -m "after a run" >/dev/null &&
+	git -C state ls-files >files &&
+	! grep -E "^(out|\.lk)/" files &&
+	test -z "$(git -C state status --porcelain)"
 '
 
 test_expect_success 'the example alert rules pass promtool' '
