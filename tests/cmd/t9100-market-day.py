@@ -300,7 +300,8 @@ def run_lk(ev, minutes, tmp):
             if minute % SYNC_EVERY == 0:
                 r = subprocess.run(["lk-sync", "-q", "-C", st], env=dict(env, LK_TEST_NOW=str(t + 30)),
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                if r.returncode not in (0, 1):
+                # 2: a new outcome that needs a person (a conflict), reported once: not a failure
+                if r.returncode not in (0, 1, 2):
                     failures.append("minute %d: lk-sync exited %d\n%s" % (minute, r.returncode, r.stdout))
                 read_shown(dbl, w)
             for e in byminute.get(minute, []):
@@ -339,7 +340,7 @@ def main():
     print("# " + json.dumps(fig))
     if os.environ.get("MARKETDAY_JSON"):
         sys.stderr.write(json.dumps(fig) + "\n")
-    ok(not failures, "every lk-sync run ends 0 or 1", *failures[:3])
+    ok(not failures, "every lk-sync run ends 0, 1 or 2", *failures[:3])
     ok(w.oversold == 0, "lk oversells 0 units (%d)" % w.oversold)
     ok(w.lost <= oracle.lost * 2 + 1, "lk loses at most twice the buyers the oracle loses (%d vs %d)"
        % (w.lost, oracle.lost))
