@@ -270,7 +270,7 @@ lk_metrics_write(struct lk_state *st, const struct lk_config *cfg, const json_t 
 {
 	char *lkdir = lk_path_join(lk_state_dir(st), ".lk"), *kept = lk_path_join(lkdir, "metrics.json");
 	char *text;
-	json_t *m = json_load_file(kept, 0, NULL);
+	json_t *m = lk_status_load(kept);
 	time_t now = lk_now();
 	struct lk_atomic a;
 	int rc = 0;

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "confine.h"
 #include "exit.h"
 #include "ndjson.h"
 #include "status.h"
@@ -23,12 +24,25 @@
 /* How much of the end of push.log is read for each channel's last push. */
 #define LOG_TAIL (1024 * 1024)
 
+json_t *
+lk_status_load(const char *path)
+{
+	FILE *fp = lk_confine_fopen(path, "r");
+	json_t *o;
+
+	if (fp == NULL)
+		return NULL;
+	o = json_loadf(fp, 0, NULL);
+	fclose(fp);
+	return o;
+}
+
 int
 lk_status_snapshot(const char *lkdir, const char *source, time_t *at, long long *records)
 {
 	char *path = lk_xasprintf("%s/snapshots/%s.ndjson", lkdir, source), *line = NULL;
 	size_t cap = 0;
-	FILE *fp = fopen(path, "r");
+	FILE *fp = lk_confine_fopen(path, "r");
 	json_t *h = NULL;
 	int rc = -1;
 
@@ -57,7 +71,7 @@ lk_status_failed(const char *lkdir, const char *channel, json_t **skus)
 	size_t cap = 0;
 	ssize_t n;
 	long count = 0;
-	FILE *fp = fopen(path, "r");
+	FILE *fp = lk_confine_fopen(path, "r");
 
 	free(path);
 	if (skus)
@@ -154,7 +168,7 @@ static json_t *
 load_summary(const char *lkdir, const char *run)
 {
 	char *path = lk_xasprintf("%s/runs/%s/summary.json", lkdir, run);
-	json_t *o = json_load_file(path, 0, NULL);
+	json_t *o = lk_status_load(path);
 
 	free(path);
 	if (o && !json_is_object(o)) {
@@ -172,7 +186,7 @@ last_pushes(const char *lkdir)
 	size_t cap = 0;
 	ssize_t n;
 	json_t *m = json_object();
-	FILE *fp = fopen(path, "r");
+	FILE *fp = lk_confine_fopen(path, "r");
 	struct stat sb;
 
 	free(path);
@@ -314,7 +328,7 @@ lk_status_collect(const char *lkdir, const struct lk_config *cfg, time_t now)
 
 	/* what lk-sync reported and still stands (failed items and stale sources are checked above) */
 	path = lk_path_join(lkdir, "reported.json");
-	rep = json_load_file(path, 0, NULL);
+	rep = lk_status_load(path);
 	free(path);
 	json_object_foreach(json_object_get(rep, "items"), k, v)
 		if (strncmp(k, "failed/", 7) != 0 && strncmp(k, "stale/", 6) != 0 &&

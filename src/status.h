@@ -18,6 +18,9 @@
 
 #include "state.h"
 
+/* A JSON file of .lk/, read without following symlinks; NULL when missing or bad. */
+json_t *lk_status_load(const char *path);
+
 /* When SOURCE was last read completely (its snapshot's header); 0, or -1 when unknown. */
 int lk_status_snapshot(const char *lkdir, const char *source, time_t *at, long long *records);
 

@@ -173,7 +173,7 @@ explained(const struct lk_sync_stage *s, const json_t *sum, const json_t *items)
 static json_t *
 load(const char *path)
 {
-	json_t *o = json_load_file(path, 0, NULL), *items = json_object_get(o, "items");
+	json_t *o = lk_status_load(path), *items = json_object_get(o, "items");
 
 	items = json_is_object(items) ? json_incref(items) : json_object();
 	json_decref(o);

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "confine.h"
 #include "err.h"
 #include "exit.h"
 #include "ndjson.h"
@@ -41,7 +42,7 @@ scan(const char *dir, const char *file, const char *type,
 	char *path = lk_path_join(dir, file), *line = NULL, *prefix;
 	size_t cap = 0, plen;
 	ssize_t n;
-	FILE *fp = fopen(path, "r");
+	FILE *fp = lk_confine_fopen(path, "r");
 
 	free(path);
 	if (fp == NULL)
