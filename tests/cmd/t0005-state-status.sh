@@ -14,25 +14,25 @@ export LK_TEST_NOW
 # last real run exited 3; a dry run and a run in progress after it.
 prepare() {
 	cp -R "$TOP/examples/state" state && L=state/.lk &&
-	mkdir -p $L/snapshots $L/pushed $L/runs/20261127T100000Z-0000001 \
-	    $L/runs/20261127T101000Z-0000002 $L/runs/20261127T101500Z-0000003 \
-	    $L/runs/20261127T101900Z-0000004 &&
+	mkdir -p "$L"/snapshots "$L"/pushed "$L"/runs/20261127T100000Z-0000001 \
+	    "$L"/runs/20261127T101000Z-0000002 "$L"/runs/20261127T101500Z-0000003 \
+	    "$L"/runs/20261127T101900Z-0000004 &&
 	printf "%s\n" "{\"type\":\"snapshot\",\"source\":\"main\",\"at\":\"2026-11-27T10:15:00Z\",\"records\":1}" \
-	    "{\"sku\":\"SKU-0001\",\"qty\":5}" >$L/snapshots/main.ndjson &&
+	    "{\"sku\":\"SKU-0001\",\"qty\":5}" >"$L"/snapshots/main.ndjson &&
 	printf "%s\n" "{\"type\":\"snapshot\",\"source\":\"supplier\",\"at\":\"2026-11-27T03:20:00Z\",\"records\":0}" \
-	    >$L/snapshots/supplier.ndjson &&
+	    >"$L"/snapshots/supplier.ndjson &&
 	printf "%s\n" \
 	    "{\"type\":\"push_summary\",\"channel\":\"ozon\",\"at\":\"2026-11-27T09:20:00Z\",\"sent\":3,\"unchanged\":17,\"failed\":0,\"retries\":0,\"throttled\":0,\"requests\":1,\"zeroed\":0,\"secs\":0.1,\"skipped\":null,\"exit\":0}" \
 	    "{\"type\":\"push_summary\",\"channel\":\"ozon\",\"at\":\"2026-11-27T10:10:00Z\",\"sent\":0,\"unchanged\":4,\"failed\":0,\"retries\":0,\"throttled\":0,\"requests\":0,\"zeroed\":14,\"secs\":0.1,\"skipped\":\"zero guard\",\"exit\":3}" \
 	    "{\"type\":\"push_summary\",\"channel\":\"wb\",\"at\":\"2026-11-27T10:18:00Z\",\"sent\":1,\"unchanged\":17,\"failed\":2,\"retries\":0,\"throttled\":0,\"requests\":1,\"zeroed\":0,\"secs\":0.1,\"skipped\":null,\"exit\":1}" \
-	    >$L/push.log &&
+	    >"$L"/push.log &&
 	printf "%s\n" \
 	    "{\"type\":\"push_failed\",\"channel\":\"wb\",\"sku\":\"SKU-0005\",\"qty\":3,\"code\":\"SKU not found\",\"at\":\"2026-11-27T10:18:00Z\"}" \
 	    "{\"type\":\"push_failed\",\"channel\":\"wb\",\"sku\":\"SKU-0006\",\"qty\":1,\"code\":\"SKU not found\",\"at\":\"2026-11-27T10:18:00Z\"}" \
-	    >$L/pushed/wb.failed.ndjson &&
+	    >"$L"/pushed/wb.failed.ndjson &&
 	echo "{\"type\":\"sync\",\"run\":\"20261127T100000Z-0000001\",\"at\":\"2026-11-27T10:00:05Z\",\"dry_run\":false,\"exit\":0,\"secs\":1.5}" \
-	    >$L/runs/20261127T100000Z-0000001/summary.json &&
-	cat >$L/runs/20261127T101000Z-0000002/summary.json <<-EOF &&
+	    >"$L"/runs/20261127T100000Z-0000001/summary.json &&
+	cat >"$L"/runs/20261127T101000Z-0000002/summary.json <<-EOF &&
 	{"type":"sync","run":"20261127T101000Z-0000002","at":"2026-11-27T10:10:05Z","dry_run":false,"exit":3,"secs":2.0,
 	 "sources":[{"source":"main","state":"complete"},{"source":"supplier","state":"stale"}],
 	 "channels":[{"channel":"ozon","state":"zero guard","conflicts":0},{"channel":"site","state":"nothing to send","conflicts":0},
@@ -41,8 +41,8 @@ prepare() {
 	 "reserve":{"units":3,"orders":2,"unexplained":1,"products":2,"order_count":1,"waiting_for_source":1},"undistributed":{"units":2,"products":2}}
 	EOF
 	echo "{\"type\":\"sync\",\"run\":\"20261127T101500Z-0000003\",\"at\":\"2026-11-27T10:15:05Z\",\"dry_run\":true,\"exit\":0,\"secs\":1.0,\"channels\":[]}" \
-	    >$L/runs/20261127T101500Z-0000003/summary.json &&
-	cat >$L/reported.json <<-EOF
+	    >"$L"/runs/20261127T101500Z-0000003/summary.json &&
+	cat >"$L"/reported.json <<-EOF
 	{"type":"reported","at":"2026-11-27T10:10:05Z","items":{
 	 "conflict/wb/SKU-0001":{"fp":"above_pushed","message":"wb: conflict on SKU-0001 (above_pushed): the marketplace shows 40, lk pushed 6"},
 	 "failed/wb":{"fp":"2","message":"wb: 2 items failed"},
@@ -111,8 +111,8 @@ test_expect_success 'status reads only: no lock taken, nothing written, works wh
 
 test_expect_success 'status: nothing needs a person, exit 0' '
 	prepare && L=state/.lk &&
-	rm -r $L/pushed $L/reported.json $L/runs/20261127T101000Z-0000002 &&
-	sed "s/03:20:00Z/10:15:00Z/" $L/snapshots/supplier.ndjson >x && mv x $L/snapshots/supplier.ndjson &&
+	rm -r "$L"/pushed "$L"/reported.json "$L"/runs/20261127T101000Z-0000002 &&
+	sed "s/03:20:00Z/10:15:00Z/" "$L"/snapshots/supplier.ndjson >x && mv x "$L"/snapshots/supplier.ndjson &&
 	lk-state -C state status >out &&
 	test "$(tail -n 1 out)" = "nothing needs a person"
 '
