@@ -235,12 +235,16 @@ copy_count(json_t *c, json_t *ps, const char *key)
 	json_object_set(c, key, v ? v : json_integer(0));
 }
 
-/* The command that sends a channel the zero guard stopped, as this run computed it. */
+/*
+ * The command that sends a channel the zero guard stopped: a new run with
+ * the guards off, so that it sends what is true then, not this run's
+ * quantities hours later.
+ */
 static char *
 override_cmd(const struct lk_sync_plan *p, const char *channel)
 {
-	return lk_xasprintf("lk-push -C %s --force -c %s <%s/.lk/runs/%s/alloc.out", p->state_dir,
-	    channel, p->state_dir, p->runid);
+	(void)channel;
+	return lk_xasprintf("lk-sync -C %s --force", p->state_dir);
 }
 
 /* One channel's state from what this run's stages wrote about it. */
