@@ -167,7 +167,7 @@ test_expect_success 'the unit'"'"'s ExecStart, run as systemd runs it, syncs as 
 		env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin \
 		HOME="$home" USER="$user" LOGNAME="$user" SHELL="$shell" \
 		$(unit_key Environment) $exec_start) >out 2>err &&
-	grep -E "^wb +20 +20 +0 +0 +0$" out && grep -E "^site +20 +20 +0 +0 +0$" out &&
+	grep -E "^wb +pushed +20 +20 +0 +0 +0 +0$" out && grep -E "^site +pushed +20 +20 +0 +0 +0 +0$" out &&
 	test "$(held_wb SKU-0001)" = 6 && test "$(held_wb SKU-0009)" = 10 &&
 	test -z "$(find "$STATE" ! -user lk)" &&
 	test -s "$STATE/out/site-feed.xml" &&
