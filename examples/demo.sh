@@ -3,12 +3,13 @@
 # marketplace double on 127.0.0.1, a first lk-sync, an order, a second
 # lk-sync that holds the ordered units back on every marketplace.
 #
-# Usage: sh examples/demo.sh      (`make demo` builds first)
+# Usage: sh examples/demo.sh      (`make demo` builds first;
+# LK_DEMO_DIR puts the demo elsewhere than ./demo)
 # Nothing leaves the machine: the "marketplaces" are tests/double/mpdouble.py.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-demo=$top/demo
+demo=${LK_DEMO_DIR:-$top/demo}
 PATH="$top/cmd:$PATH"
 DOUBLE_DIR_SELF=$top/tests/double
 # The double's dummy demo credentials: lk reads them from these variables
@@ -34,6 +35,7 @@ done
 
 say "1. A state directory: demo/state, from examples/state"
 rm -rf "$demo"
+mkdir -p "$demo"
 cp -R "$top/examples/state" "$demo/state"
 cp -R "$top/examples/feeds" "$demo/feeds"
 
