@@ -14,44 +14,20 @@
 #include "state.h"
 #include "util.h"
 
-#define CHUNK (1 << 20)
-
-/* Chunk storage for cell strings; chunks are kept in a list to free. */
-struct arena {
-	char **chunks;
-	size_t nchunks;
-	char *cur;
-	size_t left;
-};
-
 static char empty[] = "";
 
 static char *
-arena_dup(struct arena *a, const char *s, size_t n)
+arena_dup(struct lk_arena *a, const char *s, size_t n)
 {
-	char *p;
-
 	if (n == 0)
 		return empty;
-	if (n + 1 > a->left) {
-		size_t size = n + 1 > CHUNK ? n + 1 : CHUNK;
-
-		a->chunks = lk_xrealloc(a->chunks, (a->nchunks + 1) * sizeof *a->chunks);
-		a->cur = a->chunks[a->nchunks++] = lk_xmalloc(size);
-		a->left = size;
-	}
-	p = a->cur;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	a->cur += n + 1;
-	a->left -= n + 1;
-	return p;
+	return lk_arena_dup(a, s, n);
 }
 
 struct loader {
 	struct lk_catalog *c;
 	struct lk_diag *d;
-	struct arena *arena;
+	struct lk_arena *arena;
 	char **cells;           /* nrows * ncolumns */
 	size_t cap;             /* rows allocated */
 	size_t col;             /* field number in the current row */
@@ -166,7 +142,7 @@ static void
 parse_catalog(const char *buf, size_t len, struct lk_catalog *c, struct lk_diag *d)
 {
 	struct csv_parser p;
-	struct arena *arena = lk_xcalloc(1, sizeof *arena);
+	struct lk_arena *arena = lk_xcalloc(1, sizeof *arena);
 	struct loader l = { 0 };
 	size_t i, off = 0;
 
@@ -219,7 +195,7 @@ lk_catalog_load(struct lk_state *st, struct lk_catalog *c, struct lk_diag *d)
 void
 lk_catalog_free(struct lk_catalog *c)
 {
-	struct arena *a = c->arena_;
+	struct lk_arena *a = c->arena_;
 	size_t i;
 
 	for (i = 0; i < c->ncolumns; i++)
@@ -230,9 +206,7 @@ lk_catalog_free(struct lk_catalog *c)
 	free(c->rows);
 	free(c->index);
 	if (a) {
-		for (i = 0; i < a->nchunks; i++)
-			free(a->chunks[i]);
-		free(a->chunks);
+		lk_arena_free(a);
 		free(a);
 	}
 	memset(c, 0, sizeof *c);

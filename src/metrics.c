@@ -96,6 +96,27 @@ per_channel(FILE *fp, json_t *chans, const char *name, const char *type, const c
 			sample1(fp, name, "channel", k, getn(v, key));
 }
 
+/* Per stage ("fetch main" is stage fetch, name main), a gauge kept in stages.KEY.key. */
+static void
+per_stage(FILE *fp, json_t *stages, const char *name, const char *help, const char *key)
+{
+	const char *k;
+	json_t *v;
+
+	head(fp, name, "gauge", help);
+	json_object_foreach(stages, k, v) {
+		const char *sp = strchr(k, ' ');
+		char *stage = sp ? lk_xstrndup(k, (size_t)(sp - k)) : lk_xstrdup(k);
+
+		fprintf(fp, "%s{stage=", name);
+		label(fp, stage);
+		fputs(",name=", fp);
+		label(fp, sp ? sp + 1 : "");
+		fprintf(fp, "} %.15g\n", getn(v, key));
+		free(stage);
+	}
+}
+
 static int
 has_channel(const json_t *sum, const char *name)
 {
@@ -174,30 +195,8 @@ emit(FILE *fp, const json_t *m, const json_t *sum, const char *lkdir, const stru
 	    "Outcomes of the last run that need a person (zero guard, stale source, refused items, conflicts).");
 	fprintf(fp, "lk_sync_attention_items %zu\n", json_array_size(json_object_get(sum, "attention")));
 
-	head(fp, "lk_stage_last_run_timestamp_seconds", "gauge", "When each stage last ran.");
-	json_object_foreach(stages, k, v) {
-		const char *sp = strchr(k, ' ');
-		char *stage = sp ? lk_xstrndup(k, (size_t)(sp - k)) : lk_xstrdup(k);
-
-		fprintf(fp, "lk_stage_last_run_timestamp_seconds{stage=");
-		label(fp, stage);
-		fputs(",name=", fp);
-		label(fp, sp ? sp + 1 : "");
-		fprintf(fp, "} %.15g\n", getn(v, "at"));
-		free(stage);
-	}
-	head(fp, "lk_stage_last_exit_code", "gauge", "Each stage's exit status when it last ran.");
-	json_object_foreach(stages, k, v) {
-		const char *sp = strchr(k, ' ');
-		char *stage = sp ? lk_xstrndup(k, (size_t)(sp - k)) : lk_xstrdup(k);
-
-		fprintf(fp, "lk_stage_last_exit_code{stage=");
-		label(fp, stage);
-		fputs(",name=", fp);
-		label(fp, sp ? sp + 1 : "");
-		fprintf(fp, "} %.15g\n", getn(v, "exit"));
-		free(stage);
-	}
+	per_stage(fp, stages, "lk_stage_last_run_timestamp_seconds", "When each stage last ran.", "at");
+	per_stage(fp, stages, "lk_stage_last_exit_code", "Each stage's exit status when it last ran.", "exit");
 
 	per_channel(fp, chans, "lk_channel_items_sent_total", "counter",
 	    "Items the marketplace confirmed (or a file channel wrote).", "sent");

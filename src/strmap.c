@@ -8,8 +8,6 @@
 #include "strmap.h"
 #include "util.h"
 
-#define CHUNK (1 << 20)
-
 /* FNV-1a */
 static uint64_t
 hash(const char *s, size_t len)
@@ -21,25 +19,6 @@ hash(const char *s, size_t len)
 	return h;
 }
 
-static char *
-store(struct lk_strmap *m, const char *s, size_t len)
-{
-	char *p;
-
-	if (len + 1 > m->left) {
-		size_t size = len + 1 > CHUNK ? len + 1 : CHUNK;
-
-		m->chunks = lk_xrealloc(m->chunks, (m->nchunks + 1) * sizeof *m->chunks);
-		m->cur = m->chunks[m->nchunks++] = lk_xmalloc(size);
-		m->left = size;
-	}
-	p = m->cur;
-	memcpy(p, s, len);
-	p[len] = '\0';
-	m->cur += len + 1;
-	m->left -= len + 1;
-	return p;
-}
 
 static void
 grow(struct lk_strmap *m)
@@ -100,7 +79,7 @@ lk_strmap_put(struct lk_strmap *m, const char *s, size_t len, int *added)
 		m->cap = m->cap ? m->cap * 2 : 64;
 		m->keys = lk_xrealloc(m->keys, m->cap * sizeof *m->keys);
 	}
-	m->keys[m->n] = store(m, s, len);
+	m->keys[m->n] = lk_arena_dup(&m->strings, s, len);
 	m->slot[h] = (uint32_t)(m->n + 1);
 	return m->n++;
 }
@@ -108,11 +87,7 @@ lk_strmap_put(struct lk_strmap *m, const char *s, size_t len, int *added)
 void
 lk_strmap_free(struct lk_strmap *m)
 {
-	size_t i;
-
-	for (i = 0; i < m->nchunks; i++)
-		free(m->chunks[i]);
-	free(m->chunks);
+	lk_arena_free(&m->strings);
 	free(m->keys);
 	free(m->slot);
 	memset(m, 0, sizeof *m);

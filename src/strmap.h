@@ -15,15 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 struct lk_strmap {
 	char **keys;            /* keys[i]: string number i */
 	size_t n, cap;
 	uint32_t *slot;         /* number + 1, 0 = free */
 	size_t nslot;
-	char **chunks;          /* the strings' storage */
-	size_t nchunks;
-	char *cur;
-	size_t left;
+	struct lk_arena strings;        /* the strings' storage */
 };
 
 /* The number of s (len bytes), adding it when missing (*added says so; may be NULL). */

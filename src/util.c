@@ -380,3 +380,36 @@ lk_mkdirs(const char *dir, int private_mode)
 	free(p);
 	return rc;
 }
+
+#define ARENA_CHUNK (1 << 20)
+
+char *
+lk_arena_dup(struct lk_arena *a, const char *s, size_t n)
+{
+	char *p;
+
+	if (n + 1 > a->left) {
+		size_t size = n + 1 > ARENA_CHUNK ? n + 1 : ARENA_CHUNK;
+
+		a->chunks = lk_xrealloc(a->chunks, (a->nchunks + 1) * sizeof *a->chunks);
+		a->cur = a->chunks[a->nchunks++] = lk_xmalloc(size);
+		a->left = size;
+	}
+	p = a->cur;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	a->cur += n + 1;
+	a->left -= n + 1;
+	return p;
+}
+
+void
+lk_arena_free(struct lk_arena *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nchunks; i++)
+		free(a->chunks[i]);
+	free(a->chunks);
+	memset(a, 0, sizeof *a);
+}

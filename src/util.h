@@ -18,6 +18,21 @@ char *lk_xstrndup(const char *s, size_t n);
 char *lk_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * Strings copied into large chunks, freed all at once: millions of short
+ * strings (catalog cells, item ids) without a malloc each.  Zero it to start.
+ */
+struct lk_arena {
+	char **chunks;
+	size_t nchunks;
+	char *cur;
+	size_t left;
+};
+
+/* A NUL-terminated copy of s (n bytes) that lives until lk_arena_free. */
+char *lk_arena_dup(struct lk_arena *a, const char *s, size_t n);
+void lk_arena_free(struct lk_arena *a);
+
+/*
  * The current time.  LK_TEST_NOW (seconds since the epoch, or an RFC 3339
  * UTC time) fixes it, so tests and golden files are deterministic.
  */
