@@ -51,6 +51,18 @@ set_prefix(struct out *w, const char *channel)
 }
 
 static void
+emit_parts(const struct lk_alloc_out *o)
+{
+	json_t *v = json_object();
+	size_t i;
+
+	for (i = 0; i < o->nparts; i++)
+		json_object_set_new(v, o->parts[i].source, json_integer(o->parts[i].qty));
+	lk_emit_json("sources", v);
+	json_decref(v);
+}
+
+static void
 emit(void *arg, const struct lk_alloc_out *o)
 {
 	struct out *w = arg;
@@ -69,6 +81,8 @@ emit(void *arg, const struct lk_alloc_out *o)
 			lk_emit_bool("asked", 1);
 		if (o->why)
 			lk_emit_json("why", o->why);
+		if (o->kind == LK_ALLOC_UNDISTRIBUTED)
+			emit_parts(o);
 		lk_emit_end();
 		return;
 	}

@@ -330,6 +330,8 @@ lk_alloc_snapshot_save(struct lk_alloc *a, const char *snapdir, time_t now)
  */
 struct taking {
 	long long **held, **taken;
+	long long **drawn;          /* what the share and equal channels show of it (undistributed) */
+	long long **shown;          /* per overlap share or equal channel: what it shows, per row */
 	long long *room;            /* per source of the channel at hand */
 	int any_held;
 };
@@ -436,6 +438,31 @@ room_of(const struct lk_alloc *a, const struct achan *c, const struct taking *t,
 	return sum;
 }
 
+/*
+ * What is left of each of c's sources after what the share and equal
+ * channels drew: where an overlap channel's units are counted for
+ * undistributed, after every other channel (it takes nothing from them).
+ */
+static void
+undrawn_of(const struct lk_alloc *a, const struct achan *c, struct taking *t, uint32_t row)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->nsrcs; i++) {
+		size_t s = c->srcs[i];
+		long long mine = 0, left = a->src[s].qty[row] - t->drawn[s][row];
+
+		if (t->held[s])
+			left -= t->held[s][row];
+		for (j = 0; j < c->nslots; j++)
+			if (a->slots[c->slots[j]].src == s)
+				mine = lk_qty_add(mine, a->slots[c->slots[j]].qty[row]);
+		t->room[i] = mine < left ? mine : left;
+		if (t->room[i] < 0)
+			t->room[i] = 0;
+	}
+}
+
 /* Whether channel c writes an alloc record for row. */
 static int
 carries(const struct achan *c, uint32_t row)
@@ -445,12 +472,46 @@ carries(const struct achan *c, uint32_t row)
 	return !c->pass || c->pass[row] || (c->novr && find_ovr(c, row));
 }
 
-/* The units the channels without a record hold: taken before any channel runs. */
+/* A source on sale that no enabled channel sums, read completely: undistributed counts all of it. */
+static int
+idle(const struct asrc *s)
+{
+	return !s->used && s->cfg->on_sale && s->state == SRC_LIVE;
+}
+
+/*
+ * Room for hold(): what is left of each of c's sources that an enabled
+ * channel sums (idle 0), or of each idle one (idle 1).
+ */
+static long long
+hold_room(const struct lk_alloc *a, const struct achan *c, struct taking *t, uint32_t row, int idle)
+{
+	long long sum = 0;
+	size_t k;
+
+	for (k = 0; k < c->nsrcs; k++) {
+		size_t s = c->srcs[k];
+
+		t->room[k] = t->held[s] && a->src[s].used == !idle ?
+		    a->src[s].qty[row] - t->held[s][row] : 0;
+		if (t->room[k] < 0)
+			t->room[k] = 0;
+		sum += t->room[k];
+	}
+	return sum;
+}
+
+/*
+ * The units the channels without a record hold: taken before any channel
+ * runs.  What the sources enabled channels sum cannot hold comes from the
+ * idle ones, so that undistributed does not count it.
+ */
 static void
 hold(struct lk_alloc *a, struct taking *t)
 {
 	size_t i, k;
 	uint32_t row;
+	long long rest;
 
 	for (i = 0; i < a->nch; i++) {
 		const struct achan *c = &a->ch[i];
@@ -460,14 +521,10 @@ hold(struct lk_alloc *a, struct taking *t)
 		for (row = 0; row < a->nprod; row++) {
 			if (c->shows[row] <= 0 || carries(c, row))
 				continue;
-			for (k = 0; k < c->nsrcs; k++) {
-				size_t s = c->srcs[k];
-
-				t->room[k] = t->held[s] ? a->src[s].qty[row] - t->held[s][row] : 0;
-				if (t->room[k] < 0)
-					t->room[k] = 0;
-			}
+			rest = c->shows[row] - hold_room(a, c, t, row, 0);
 			take(t->held, c->srcs, c->nsrcs, t->room, row, c->shows[row]);
+			if (rest > 0 && hold_room(a, c, t, row, 1) > 0)
+				take(t->held, c->srcs, c->nsrcs, t->room, row, rest);
 			t->any_held = 1;
 		}
 	}
@@ -547,6 +604,10 @@ compute(const struct lk_alloc *a, size_t ci, uint32_t row, struct taking *t, str
 			w->capped_by = "other channels";
 		}
 		take(t->taken, c->srcs, c->nsrcs, t->room, row, q);
+		if (c->distributes)
+			take(t->drawn, c->srcs, c->nsrcs, t->room, row, q);
+	} else if (t->shown[ci]) {
+		t->shown[ci][row] = q;
 	}
 	return q;
 }
@@ -610,10 +671,10 @@ explain(const struct lk_alloc *a, size_t ci, uint32_t row, const struct calc *w)
 
 static void
 run_channel(struct lk_alloc *a, size_t ci, const struct lk_alloc_opts *o, lk_alloc_cb cb,
-    void *arg, struct taking *t, long long *given, uint8_t *carried)
+    void *arg, struct taking *t, uint8_t *carried)
 {
 	const struct achan *c = &a->ch[ci];
-	struct lk_alloc_out out = { LK_ALLOC_ALLOC, c->cfg->name, NULL, 0, 0, NULL };
+	struct lk_alloc_out out = { LK_ALLOC_ALLOC, c->cfg->name, NULL, 0, 0, NULL, NULL, 0 };
 	struct calc w;
 	unsigned long cut = 0;
 	size_t i;
@@ -630,10 +691,8 @@ run_channel(struct lk_alloc *a, size_t ci, const struct lk_alloc_opts *o, lk_all
 			    a->sku[row], c->cfg->name, w.ovr->qty, q, q == 1 ? "is" : "are", q);
 		else if (w.capped_by && w.capped_by[0] == 'o')
 			cut++;
-		if (c->distributes) {
-			given[row] = lk_qty_add(given[row], q);
+		if (c->distributes)
 			carried[row] = 1;
-		}
 		out.sku = a->sku[row];
 		out.qty = q;
 		out.asked = q == 0 && (w.ovr ? w.ovr->qty == 0 : w.avail > 0);
@@ -650,76 +709,121 @@ run_channel(struct lk_alloc *a, size_t ci, const struct lk_alloc_opts *o, lk_all
 }
 
 /*
- * Undistributed, per product: the available quantity of the sources the
- * share and equal channels sum (pool), minus what those channels show,
- * when at least one of them carries the product and none is stopped.
+ * Undistributed, per product and source (lk-alloc(1), UNDISTRIBUTED): of
+ * a source in the pool, its units there (when a share or equal channel
+ * carries the product) less what the channels without a record hold of
+ * it and what the share and equal channels drew from it, the overlap ones
+ * last, from what the others left; of an idle
+ * source, all its units less what is held of it.  The reserve comes off
+ * those, source after source in the order of the configuration.  Nothing
+ * while a share or equal channel is stopped.
  */
 static void
-run_undistributed(struct lk_alloc *a, lk_alloc_cb cb, void *arg, const struct taking *t,
-    const long long *given, const uint8_t *carried)
+run_undistributed(struct lk_alloc *a, lk_alloc_cb cb, void *arg, struct taking *t,
+    const uint8_t *carried)
 {
-	struct lk_alloc_out out = { LK_ALLOC_UNDISTRIBUTED, NULL, NULL, 0, 0, NULL };
-	size_t *srcs = lk_xcalloc(a->nsrc ? a->nsrc : 1, sizeof *srcs);
-	size_t i, j, nsrcs = 0;
+	struct lk_alloc_out out = { LK_ALLOC_UNDISTRIBUTED, NULL, NULL, 0, 0, NULL, NULL, 0 };
+	struct lk_alloc_part *parts = lk_xcalloc(a->nsrc ? a->nsrc : 1, sizeof *parts);
+	long long *u = lk_xcalloc(a->nsrc ? a->nsrc : 1, sizeof *u);
+	size_t i, j, s;
 
 	for (i = 0; i < a->nch; i++)
 		if (a->ch[i].distributes && a->ch[i].cfg->enabled && a->ch[i].stopped)
 			goto out;
-	for (i = 0; i < a->npool; i++) {
-		size_t s = a->slots[a->pool[i]].src;
-
-		for (j = 0; j < nsrcs && srcs[j] != s; j++)
-			;
-		if (j == nsrcs)
-			srcs[nsrcs++] = s;
-	}
+	for (i = 0; i < a->nch; i++)
+		for (j = 0; t->shown[i] && j < a->nprod; j++) {
+			if (t->shown[i][j] <= 0)
+				continue;
+			undrawn_of(a, &a->ch[i], t, (uint32_t)j);
+			take(t->drawn, a->ch[i].srcs, a->ch[i].nsrcs, t->room, (uint32_t)j, t->shown[i][j]);
+		}
+	out.parts = parts;
 	for (i = 0; i < a->nprod; i++) {
 		uint32_t row = a->order[i];
-		long long q;
+		long long r = a->reserve[row], q;
 
-		if (!carried[row])
-			continue;
-		q = available(a, a->pool, a->npool, srcs, nsrcs, t, row) - given[row];
-		if (q <= 0)
+		for (s = 0; s < a->nsrc; s++) {
+			u[s] = 0;
+			if (t->drawn[s] && carried[row]) {
+				for (j = 0; j < a->npool; j++)
+					if (a->slots[a->pool[j]].src == s)
+						u[s] = lk_qty_add(u[s], a->slots[a->pool[j]].qty[row]);
+				if (u[s] > a->src[s].qty[row])     /* pooled slots may share locations */
+					u[s] = a->src[s].qty[row];
+				u[s] -= t->drawn[s][row];
+			} else if (idle(&a->src[s])) {
+				u[s] = a->src[s].qty[row];
+			} else {
+				continue;
+			}
+			if (t->held[s])
+				u[s] -= t->held[s][row];
+			if (u[s] < 0)
+				u[s] = 0;
+		}
+		out.qty = 0;
+		out.nparts = 0;
+		for (s = 0; s < a->nsrc; s++) {
+			q = u[s] < r ? u[s] : r;
+			r -= q;
+			if ((q = u[s] - q) <= 0)
+				continue;
+			parts[out.nparts].source = a->src[s].cfg->name;
+			parts[out.nparts++].qty = q;
+			out.qty += q;
+		}
+		if (out.qty <= 0)
 			continue;
 		out.sku = a->sku[row];
-		out.qty = q;
 		cb(arg, &out);
 	}
 out:
-	free(srcs);
+	free(parts);
+	free(u);
 }
 
 void
 lk_alloc_run(struct lk_alloc *a, const struct lk_alloc_opts *o, lk_alloc_cb cb, void *arg)
 {
-	size_t np = a->nprod ? a->nprod : 1, i;
-	long long *given = lk_xcalloc(np, sizeof *given);
+	size_t np = a->nprod ? a->nprod : 1, i, nidle = 0;
 	uint8_t *carried = lk_xcalloc(np, 1);
 	struct taking t = { 0 };
 
 	t.held = lk_xcalloc(a->nsrc ? a->nsrc : 1, sizeof *t.held);
 	t.taken = lk_xcalloc(a->nsrc ? a->nsrc : 1, sizeof *t.taken);
+	t.drawn = lk_xcalloc(a->nsrc ? a->nsrc : 1, sizeof *t.drawn);
 	t.room = lk_xcalloc(a->nsrc ? a->nsrc : 1, sizeof *t.room);
+	t.shown = lk_xcalloc(a->nch ? a->nch : 1, sizeof *t.shown);
+	for (i = 0; i < a->nch; i++)
+		if (a->ch[i].distributes && a->ch[i].cfg->overlap && a->ch[i].cfg->enabled)
+			t.shown[i] = lk_xcalloc(np, sizeof **t.shown);
 	for (i = 0; i < a->nsrc; i++) {
-		if (!a->src[i].used)
+		nidle += idle(&a->src[i]);
+		if (!a->src[i].used && !idle(&a->src[i]))
 			continue;
 		t.held[i] = lk_xcalloc(np, sizeof **t.held);
 		t.taken[i] = lk_xcalloc(np, sizeof **t.taken);
 	}
+	for (i = 0; i < a->npool; i++)
+		if (t.drawn[a->slots[a->pool[i]].src] == NULL)
+			t.drawn[a->slots[a->pool[i]].src] = lk_xcalloc(np, sizeof **t.drawn);
 	hold(a, &t);
 	for (i = 0; i < a->nch; i++)
 		if (a->ch[i].cfg->enabled && !a->ch[i].stopped)
-			run_channel(a, i, o, cb, arg, &t, given, carried);
-	if (a->npool)
-		run_undistributed(a, cb, arg, &t, given, carried);
+			run_channel(a, i, o, cb, arg, &t, carried);
+	if (a->npool || nidle)
+		run_undistributed(a, cb, arg, &t, carried);
 	for (i = 0; i < a->nsrc; i++) {
 		free(t.held[i]);
 		free(t.taken[i]);
+		free(t.drawn[i]);
 	}
 	free(t.held);
 	free(t.taken);
+	for (i = 0; i < a->nch; i++)
+		free(t.shown[i]);
+	free(t.shown);
+	free(t.drawn);
 	free(t.room);
-	free(given);
 	free(carried);
 }

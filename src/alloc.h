@@ -118,6 +118,10 @@ int lk_alloc_snapshot_save(struct lk_alloc *a, const char *snapdir, time_t now);
 int lk_alloc_stopped(const struct lk_alloc *a, const char *channel);
 
 enum lk_alloc_kind { LK_ALLOC_ALLOC, LK_ALLOC_UNDISTRIBUTED };
+struct lk_alloc_part {      /* a source's part of an undistributed qty */
+	const char *source;
+	long long qty;
+};
 struct lk_alloc_out {
 	enum lk_alloc_kind kind;
 	const char *channel;        /* NULL for undistributed */
@@ -125,6 +129,8 @@ struct lk_alloc_out {
 	long long qty;
 	int asked;                  /* qty 0 by the seller's rule or pin, not for want of stock */
 	json_t *why;                /* with explain; borrowed for the call */
+	const struct lk_alloc_part *parts;  /* undistributed: by source, in config order, */
+	size_t nparts;              /* each above 0, adding up to qty; borrowed */
 };
 struct lk_alloc_opts {
 	int explain;                /* add "why" to alloc records */

@@ -260,8 +260,12 @@ emit(FILE *fp, const json_t *m, const json_t *sum, const char *lkdir, const stru
 	head(fp, "lk_reserve_units", "gauge", "Units held back by the reserve, by reason.");
 	sample1(fp, "lk_reserve_units", "reason", "orders", getn(r, "orders"));
 	sample1(fp, "lk_reserve_units", "reason", "unexplained", getn(r, "unexplained"));
-	head(fp, "lk_undistributed_units", "gauge", "Units no channel received in the last run.");
-	fprintf(fp, "lk_undistributed_units %.15g\n", getn(json_object_get(sum, "undistributed"), "units"));
+	head(fp, "lk_undistributed_units", "gauge",
+	    "Units no channel received in the last run, by source (lk-alloc(1), UNDISTRIBUTED).");
+	json_array_foreach(json_object_get(sum, "sources"), i, v)
+		if (json_is_integer(json_object_get(v, "undistributed")))
+			sample1(fp, "lk_undistributed_units", "source", gets(v, "source", "?"),
+			    getn(v, "undistributed"));
 }
 
 int

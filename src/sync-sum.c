@@ -2,7 +2,8 @@
  * sync-sum.c - lk-sync's summary of a run (lk-sync(1), Output), from the
  * run folder's files and the state directory's snapshots: per source its
  * sentinel, state and data age; per channel a state and the counts of
- * its push_summary; the reserve, undistributed units and open conflicts.
+ * its push_summary; the reserve, undistributed units (per source, from
+ * lk-alloc's records) and open conflicts.
  * One JSON object holds it all; the table is printed from that object,
  * so both always say the same.
  */
@@ -28,14 +29,15 @@ struct scan_ctx {
 	long long rsv_units, rsv_unexplained, rsv_products, und_units, und_products;
 	json_t *rsv_orders;     /* the orders that reserve, and those shipped, waiting for a source */
 	json_t *rsv_shipped;
+	json_t *und_src;        /* source -> undistributed units */
 };
 
 /*
  * Calls fn for each line of path that starts with {"type":"TYPE" (the
  * records lk writes always start so), parsed.  Other lines are skipped
- * unparsed, so a big stock file costs one pass of getline.
+ * unparsed, so a big stock file costs one pass of getline.  -1: no file.
  */
-static void
+static int
 scan(const char *dir, const char *file, const char *type,
     void (*fn)(struct scan_ctx *, json_t *), struct scan_ctx *s)
 {
@@ -46,7 +48,7 @@ scan(const char *dir, const char *file, const char *type,
 
 	free(path);
 	if (fp == NULL)
-		return;
+		return -1;
 	prefix = lk_xasprintf("{\"type\":\"%s\"", type);
 	plen = strlen(prefix);
 	while ((n = getline(&line, &cap, fp)) > 0) {
@@ -62,6 +64,7 @@ scan(const char *dir, const char *file, const char *type,
 	free(line);
 	free(prefix);
 	fclose(fp);
+	return 0;
 }
 
 static void
@@ -128,12 +131,17 @@ on_alloc(struct scan_ctx *s, json_t *rec)
 static void
 on_undistributed(struct scan_ctx *s, json_t *rec)
 {
+	const char *k;
 	long long q;
+	json_t *v;
 
 	if (lk_rec_qty(rec, "qty", &q) == 0) {
 		s->und_units += q;
 		s->und_products++;
 	}
+	json_object_foreach(json_object_get(rec, "sources"), k, v)
+		if (json_is_integer(v))
+			add_int(s->und_src, k, json_integer_value(v));
 }
 
 /* The first few items a push failed for, named in the summary and the attention message. */
@@ -329,6 +337,7 @@ lk_sync_summary(const struct lk_sync_plan *p, struct lk_state *st, const struct 
 	s.srcs = json_array();
 	s.rsv_orders = json_object();
 	s.rsv_shipped = json_object();
+	s.und_src = json_object();
 	json_object_set_new(o, "type", json_string("sync"));
 	json_object_set_new(o, "run", p->runid ? json_string(p->runid) : json_null());
 	json_object_set_new(o, "at", json_string(lk_fmt_time(now, tbuf)));
@@ -377,17 +386,24 @@ lk_sync_summary(const struct lk_sync_plan *p, struct lk_state *st, const struct 
 		scan(p->rundir, "reserve.out", "reserve", on_reserve, &s);
 		scan(p->rundir, "reserve.out", "conflict", on_conflict, &s);
 		scan(p->rundir, "alloc.out", "alloc", on_alloc, &s);
-		scan(p->rundir, "alloc.out", "undistributed", on_undistributed, &s);
+		if (scan(p->rundir, "alloc.out", "undistributed", on_undistributed, &s) < 0) {
+			json_decref(s.und_src);
+			s.und_src = NULL;       /* lk-alloc did not run: nothing is known */
+		}
 		if (p->pushed) {
 			scan(p->rundir, "push.out", "push_summary", on_push_summary, &s);
 			scan(p->rundir, "push.out", "pushed", on_pushed, &s);
 		}
 	}
 	json_array_foreach(s.srcs, i, v) {
-		const struct lk_source *src = lk_config_source(cfg, lk_rec_str(v, "source"));
+		const char *name = lk_rec_str(v, "source");
+		const struct lk_source *src = name ? lk_config_source(cfg, name) : NULL;
+		json_t *u = s.und_src && name ? json_object_get(s.und_src, name) : NULL;
 
 		if (src)
 			source_state(v, src, cfg, lkdir, now);
+		json_object_set_new(v, "undistributed", s.und_src == NULL ? json_null() :
+		    json_integer(u ? json_integer_value(u) : 0));
 	}
 	for (i = 0; i < cfg->nchannels; i++) {
 		v = json_object_get(s.chans, cfg->channels[i].name);
@@ -408,6 +424,7 @@ lk_sync_summary(const struct lk_sync_plan *p, struct lk_state *st, const struct 
 	json_decref(s.chans);
 	json_decref(s.reserve_map);
 	json_decref(s.srcs);
+	json_decref(s.und_src);
 	free(lkdir);
 	return o;
 }
@@ -448,9 +465,10 @@ lk_sync_summary_text(const json_t *sum, FILE *fp)
 		if (strlen(gets(v, "channel", "?")) > w)
 			w = strlen(gets(v, "channel", "?"));
 	if (json_array_size(srcs) > 0) {
-		fprintf(fp, "%-*s  %-8s  %7s  %6s\n", (int)w, "source", "state", "records", "age");
+		fprintf(fp, "%-*s  %-8s  %7s  %13s  %6s\n", (int)w, "source", "state", "records",
+		    "undistributed", "age");
 		json_array_foreach(srcs, i, v) {
-			json_t *a = json_object_get(v, "age");
+			json_t *a = json_object_get(v, "age"), *u = json_object_get(v, "undistributed");
 			const char *err = gets(v, "error", NULL);
 
 			if (json_is_integer(json_object_get(v, "records")))
@@ -459,6 +477,10 @@ lk_sync_summary_text(const json_t *sum, FILE *fp)
 			else
 				fprintf(fp, "%-*s  %-8s  %7s", (int)w, gets(v, "source", "?"),
 				    gets(v, "state", gets(v, "status", "?")), "-");
+			if (json_is_integer(u))
+				fprintf(fp, "  %13lld", (long long)json_integer_value(u));
+			else
+				fprintf(fp, "  %13s", "-");
 			fprintf(fp, "  %6s", json_is_integer(a) ?
 			    lk_status_age(json_integer_value(a), age, sizeof age) : "-");
 			if (err)

@@ -21,8 +21,8 @@ test_expect_success 'alloc records by channel then sku, then undistributed' '
 	{"type":"alloc","channel":"half","sku":"A1","qty":5}
 	{"type":"alloc","channel":"half","sku":"A2","qty":1}
 	{"type":"alloc","channel":"half","sku":"B1","qty":0}
-	{"type":"undistributed","sku":"A1","qty":5}
-	{"type":"undistributed","sku":"A2","qty":2}
+	{"type":"undistributed","sku":"A1","qty":5,"sources":{"main":5}}
+	{"type":"undistributed","sku":"A2","qty":2,"sources":{"main":2}}
 	EOF
 	test_cmp want out
 '
@@ -120,8 +120,72 @@ test_expect_success 'equal: 10 among 3 channels is 4,3,3 and adds up' '
 	rm st/channels/*.json &&
 	for c in c1 c2 c3; do channel st $c wb "[\"main\"]" "[{\"equal\": true}]" || return 1; done &&
 	stock_input | lk-alloc -C st >out &&
-	grep "\"sku\":\"A1\"" out | sed "s/.*qty\"://; s/}//" | sort -n | tr "\n" " " >parts &&
+	grep "\"type\":\"alloc\".*\"sku\":\"A1\"" out | sed "s/.*qty\"://; s/}//" | sort -n | tr "\n" " " >parts &&
 	test "$(cat parts)" = "3 3 4 "
+'
+
+# two_sources: main A1 10, A2 3; sup A1 1, A2 4; both complete.
+two_sources() {
+	cat <<-EOF
+	{"type":"stock","sku":"A1","source":"main","qty":10}
+	{"type":"stock","sku":"A2","source":"main","qty":3}
+	{"type":"source","source":"main","status":"complete","records":2}
+	{"type":"stock","sku":"A1","source":"sup","qty":1}
+	{"type":"stock","sku":"A2","source":"sup","qty":4}
+	{"type":"source","source":"sup","status":"complete","records":2}
+	EOF
+}
+
+test_expect_success 'undistributed by source: one no channel sums gives all, a shared one what the share left, the reserve off the first' '
+	alloc_state st && rm st/channels/cap.json &&
+	{ two_sources; echo "{\"type\":\"reserve\",\"sku\":\"A1\",\"qty\":2}"; } |
+		lk-alloc -C st >out 2>err &&
+	grep "\"type\":\"undistributed\"" out >got &&
+	cat >want <<-EOF &&
+	{"type":"undistributed","sku":"A1","qty":5,"sources":{"main":4,"sup":1}}
+	{"type":"undistributed","sku":"A2","qty":6,"sources":{"main":2,"sup":4}}
+	EOF
+	test_cmp want got &&
+	grep -q "\"channel\":\"half\",\"sku\":\"A1\",\"qty\":4}" out
+'
+
+test_expect_success 'undistributed by source: a channel on two sources draws from each in proportion; an overlap one counts last' '
+	alloc_state st && rm st/channels/cap.json &&
+	channel st half wb "[\"main\", \"sup\"]" "[{\"share\": 50}]" &&
+	sed "s/\"A1\",\"source\":\"sup\",\"qty\":1/\"A1\",\"source\":\"sup\",\"qty\":6/" >in <<-EOF &&
+	$(two_sources)
+	EOF
+	lk-alloc -C st <in >out 2>err &&
+	grep "\"type\":\"undistributed\"" out >got &&
+	cat >want <<-EOF &&
+	{"type":"undistributed","sku":"A1","qty":8,"sources":{"main":5,"sup":3}}
+	{"type":"undistributed","sku":"A2","qty":4,"sources":{"main":1,"sup":3}}
+	EOF
+	test_cmp want got &&
+	channel st site yml "[\"main\"]" "[{\"share\": 100}]" "\"overlap\": true, \"output\": \"out/site.xml\"" &&
+	lk-alloc -C st <in >out 2>err &&
+	grep "\"type\":\"undistributed\"" out >got &&
+	cat >want <<-EOF &&
+	{"type":"undistributed","sku":"A1","qty":3,"sources":{"sup":3}}
+	{"type":"undistributed","sku":"A2","qty":3,"sources":{"sup":3}}
+	EOF
+	test_cmp want got
+'
+
+test_expect_success 'undistributed by source: what a disabled channel still shows of a source no channel sums is not counted' '
+	alloc_state st && rm st/channels/cap.json &&
+	channel st old ozon "[\"sup\"]" "[{\"share\": 50}]" "\"enabled\": false" &&
+	sed -i "s/\"enabled\": true, //" st/channels/old.json &&
+	mkdir -p st/.lk/pushed &&
+	echo "{\"type\":\"pushed\",\"channel\":\"old\",\"sku\":\"A2\",\"qty\":3,\"at\":\"2026-11-27T10:00:00Z\"}" \
+		>st/.lk/pushed/old.ndjson &&
+	two_sources | lk-alloc -C st >out 2>err &&
+	grep "\"type\":\"undistributed\"" out >got &&
+	cat >want <<-EOF &&
+	{"type":"undistributed","sku":"A1","qty":6,"sources":{"main":5,"sup":1}}
+	{"type":"undistributed","sku":"A2","qty":3,"sources":{"main":2,"sup":1}}
+	EOF
+	test_cmp want got
 '
 
 test_expect_success '--help and --version' '

@@ -16,7 +16,7 @@ test_expect_success 'the first sync sends every product to every channel' '
 	test "$(held ym SKU-0005)" = 0 &&
 	test "$(grep -c "<offer " state/out/site-feed.xml)" = 20 &&
 	grep -E "^wb +pushed +20 +20 +0 +0 +0 +0$" out.txt &&
-	grep -E "^main +complete +23 +0s$" out.txt
+	grep -E "^main +complete +23 +0 +0s$" out.txt
 '
 
 test_expect_success 'the run folder keeps every stage, and a summary' '

@@ -34,7 +34,36 @@ test_expect_success 'pushed, then nothing to send: the counts say what happened'
 	lk-sync -C state -q >out.txt &&
 	grep -E "^wb +nothing to send +20 +0 +20 +0 +0 +0$" out.txt &&
 	grep -E "^site +nothing to send +20 +0 +20 +0 +0 +0$" out.txt &&
-	grep -E "^reserved 0 units \(orders 0, unexplained 0; 0 orders, 0 shipped and waiting for a source\); undistributed 2 units over 2 products; 0 open conflicts$" out.txt
+	grep -E "^reserved 0 units \(orders 0, unexplained 0; 0 orders, 0 shipped and waiting for a source\); undistributed 14 units over 6 products; 0 open conflicts$" out.txt
+'
+
+test_expect_success 'undistributed by source: one no channel sums shows all its units, one with shares what they leave' '
+	mkdemo && for c in wb ozon ym; do set_json state/channels/$c.json sources "[\"main\"]" || return 1; done &&
+	set_json state/channels/site.json enabled false && commit "supplier on no channel, no site" &&
+	lk-sync -C state -q --json >s.json && lk-sync -C state -q >out.txt &&
+	r=$(ls -d state/.lk/runs/* | head -n 1) &&
+	grep "\"type\":\"undistributed\"" "$r/alloc.out" >und &&
+	grep -c "\"sources\":{\"main\":[0-9]*,\"supplier\":[0-9]*}" und &&
+	python3 -c "import json
+s = {x[\"source\"]: x[\"undistributed\"] for x in json.load(open(\"s.json\"))[\"sources\"]}
+assert s == {\"main\": 68, \"supplier\": 52}, s
+u = json.load(open(\"s.json\"))[\"undistributed\"]
+assert u[\"units\"] == 120, u
+recs = [json.loads(l) for l in open(\"und\")]
+assert sum(r[\"sources\"].get(\"supplier\", 0) for r in recs) == 52
+assert all(sum(r[\"sources\"].values()) == r[\"qty\"] for r in recs), recs
+# main: per product, its units less what wb, ozon and ym show of them
+m, g = {}, {}
+for l in open(\"$r/source-main.ndjson\"):
+    d = json.loads(l)
+    if d[\"type\"] == \"stock\": m[d[\"sku\"]] = m.get(d[\"sku\"], 0) + d[\"qty\"]
+for l in open(\"$r/alloc.out\"):
+    d = json.loads(l)
+    if d[\"type\"] == \"alloc\": g[d[\"sku\"]] = g.get(d[\"sku\"], 0) + d[\"qty\"]
+assert sum(max(0, m[k] - g.get(k, 0)) for k in m) == 68" &&
+	grep -E "^main +complete +23 +68 +0s$" out.txt &&
+	grep -E "^supplier +complete +6 +52 +0s$" out.txt &&
+	grep -E "undistributed 120 units over [0-9]+ products;" out.txt
 '
 
 test_expect_success 'zero guard, disabled and failed channels in one run; the override works' '
@@ -159,6 +188,8 @@ test_expect_success 'metrics_file: a textfile promtool accepts, written atomical
 	grep "^lk_stage_last_exit_code{stage=\"fetch\",name=\"main\"} 0$" lk.prom &&
 	grep "^lk_source_snapshot_age_seconds{source=\"main\"} " lk.prom &&
 	grep "^lk_reserve_units{reason=\"orders\"} 0$" lk.prom &&
+	grep "^lk_undistributed_units{source=\"main\"} 0$" lk.prom &&
+	grep "^lk_undistributed_units{source=\"supplier\"} 14$" lk.prom &&
 	lk-sync -C state -q -n >/dev/null && grep "^lk_sync_runs_total 2$" lk.prom
 '
 
