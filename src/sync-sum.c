@@ -212,6 +212,18 @@ find_source(json_t *srcs, const char *name)
 	return NULL;
 }
 
+/* Whether the channel has a share or equal step: undistributed is measured on those. */
+static int
+distributes(const struct lk_channel *ch)
+{
+	size_t i;
+
+	for (i = 0; i < ch->nrule; i++)
+		if (ch->rule[i].kind == LK_STEP_SHARE || ch->rule[i].kind == LK_STEP_EQUAL)
+			return 1;
+	return 0;
+}
+
 /* Whether a source the channel sums is stale (lk-alloc then stops it). */
 static const char *
 stale_source(json_t *srcs, const struct lk_channel *ch)
@@ -398,18 +410,28 @@ lk_sync_summary(const struct lk_sync_plan *p, struct lk_state *st, const struct 
 	json_array_foreach(s.srcs, i, v) {
 		const char *name = lk_rec_str(v, "source");
 		const struct lk_source *src = name ? lk_config_source(cfg, name) : NULL;
-		json_t *u = s.und_src && name ? json_object_get(s.und_src, name) : NULL;
 
 		if (src)
 			source_state(v, src, cfg, lkdir, now);
-		json_object_set_new(v, "undistributed", s.und_src == NULL ? json_null() :
-		    json_integer(u ? json_integer_value(u) : 0));
 	}
 	for (i = 0; i < cfg->nchannels; i++) {
 		v = json_object_get(s.chans, cfg->channels[i].name);
 		if (p->rundir)
 			channel_state(p, cfg, &cfg->channels[i], v, s.srcs);
 		json_object_del(v, "push_summary");
+		/* lk-alloc writes no undistributed record while such a channel is stopped */
+		if (s.und_src && distributes(&cfg->channels[i]) &&
+		    strcmp(lk_rec_str(v, "state") ? lk_rec_str(v, "state") : "", "source stale") == 0) {
+			json_decref(s.und_src);
+			s.und_src = NULL;
+		}
+	}
+	json_array_foreach(s.srcs, i, v) {
+		const char *name = lk_rec_str(v, "source");
+		json_t *u = s.und_src && name ? json_object_get(s.und_src, name) : NULL;
+
+		json_object_set_new(v, "undistributed", s.und_src == NULL ? json_null() :
+		    json_integer(u ? json_integer_value(u) : 0));
 	}
 	json_object_set_new(o, "reserve", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "units", (json_int_t)s.rsv_units, "orders", (json_int_t)(s.rsv_units - s.rsv_unexplained),
@@ -418,7 +440,8 @@ lk_sync_summary(const struct lk_sync_plan *p, struct lk_state *st, const struct 
 	    "waiting_for_source", (json_int_t)json_object_size(s.rsv_shipped)));
 	json_decref(s.rsv_orders);
 	json_decref(s.rsv_shipped);
-	json_object_set_new(o, "undistributed", json_pack("{s:I, s:I}",
+	json_object_set_new(o, "undistributed", s.und_src == NULL ?
+	    json_pack("{s:n, s:n}", "units", "products") : json_pack("{s:I, s:I}",
 	    "units", (json_int_t)s.und_units, "products", (json_int_t)s.und_products));
 	json_object_set_new(o, "attention", json_array());
 	json_decref(s.chans);
@@ -456,7 +479,7 @@ lk_sync_summary_text(const json_t *sum, FILE *fp)
 	json_t *srcs = json_object_get(sum, "sources"), *chans = json_object_get(sum, "channels");
 	json_t *v, *cf = json_object_get(sum, "conflicts"), *r;
 	size_t i, w = 7;
-	char age[32];
+	char age[32], und[64];
 
 	json_array_foreach(srcs, i, v)
 		if (strlen(gets(v, "source", "?")) > w)
@@ -505,10 +528,15 @@ lk_sync_summary_text(const json_t *sum, FILE *fp)
 	}
 	r = json_object_get(sum, "reserve");
 	v = json_object_get(sum, "undistributed");
+	if (json_is_integer(json_object_get(v, "units")))
+		snprintf(und, sizeof und, "%lld units over %lld products", geti(v, "units"),
+		    geti(v, "products"));
+	else
+		snprintf(und, sizeof und, "unknown");
 	fprintf(fp, "\nreserved %lld units (orders %lld, unexplained %lld; %lld orders, %lld shipped "
-	    "and waiting for a source); undistributed %lld units over %lld products; %zu open conflicts\n",
+	    "and waiting for a source); undistributed %s; %zu open conflicts\n",
 	    geti(r, "units"), geti(r, "orders"), geti(r, "unexplained"), geti(r, "order_count"),
-	    geti(r, "waiting_for_source"), geti(v, "units"), geti(v, "products"), json_array_size(cf));
+	    geti(r, "waiting_for_source"), und, json_array_size(cf));
 	json_array_foreach(cf, i, v)
 		fprintf(fp, "conflict: %s %s: %s (pushed %lld, seen %lld)\n", gets(v, "channel", "?"),
 		    gets(v, "sku", "?"), gets(v, "reason", "?"), geti(v, "pushed"), geti(v, "seen"));

@@ -52,6 +52,10 @@ test_expect_success 'a second run with nothing changed sends nothing' '
 
 test_expect_success '--dry-run sends nothing and saves no ledger, snapshot or push state' '
 	mkdemo && lk-sync -C state -n >out.txt &&
+	lk-sync -C state -n -q --json >s.json &&
+	python3 -c "import json
+c = {x[\"channel\"]: x for x in json.load(open(\"s.json\"))[\"channels\"]}
+assert c[\"wb\"][\"state\"] == \"would push\" and c[\"wb\"][\"sent\"] == 20, c[\"wb\"]" &&
 	pushed_items >items && test ! -s items &&
 	test "$(held ozon SKU-0004)" = - &&
 	test ! -e state/.lk/pushed/wb.ndjson && test ! -e state/.lk/snapshots/main.ndjson &&

@@ -125,7 +125,15 @@ test_expect_success 'a source too old: its channels are "source stale", the othe
 s = {x[\"source\"]: x for x in json.load(open(\"s.json\"))[\"sources\"]}
 assert s[\"supplier\"][\"state\"] == \"stale\" and s[\"supplier\"][\"age\"] >= 7 * 3600, s
 assert s[\"main\"][\"state\"] == \"complete\" and s[\"main\"][\"age\"] == 0, s" &&
-	grep "lk-sync: attention: source .supplier. is stale: lk-fetch exited 75 (its last complete read is 7h00m old, max 6h00m); channels it feeds are not updated: ozon, wb, ym" err.txt
+	grep "lk-sync: attention: source .supplier. is stale: lk-fetch exited 75 (its last complete read is 7h00m old, max 6h00m); channels it feeds are not updated: ozon, wb, ym" err.txt &&
+	python3 -c "import json
+s = json.load(open(\"s.json\"))
+assert [x[\"undistributed\"] for x in s[\"sources\"]] == [None, None], s[\"sources\"]
+assert s[\"undistributed\"] == {\"units\": None, \"products\": None}, s[\"undistributed\"]" &&
+	LK_TEST_NOW=$(($(date +%s) + 7 * 3600)) lk-sync -C state -q >out.txt 2>/dev/null;
+	grep -E "^wb +source stale +0 +0 +0 +0 +0 +0  source .supplier. is too old$" out.txt &&
+	grep -E "^supplier +stale +- +- +7h00m  " out.txt &&
+	grep -E "; undistributed unknown; " out.txt
 '
 
 test_expect_success 'once per change: reported with -q, then quiet, then resolved' '
