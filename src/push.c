@@ -53,26 +53,49 @@ mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The codes and messages of this process's verdicts, each once (push.h). */
+static struct lk_strmap verdicts;
+
+static const char *
+verdict(const char *s, size_t max)
+{
+	size_t i = lk_strmap_put(&verdicts, s, strnlen(s, max), NULL);
+
+	return verdicts.keys[i];       /* read after the put, which may move keys */
+}
+
+void
+lk_push_verdicts_free(void)
+{
+	lk_strmap_free(&verdicts);
+}
+
 void
 lk_push_item_fail(struct lk_push_item *it, enum lk_pi_state st, const char *code, const char *fmt, ...)
 {
+	char msg[256];
 	va_list ap;
 
 	it->state = st;
-	snprintf(it->code, sizeof it->code, "%s", code ? code : "");
+	it->code = code && *code ? verdict(code, 63) : NULL;
 	va_start(ap, fmt);
-	vsnprintf(it->error, sizeof it->error, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	it->error = verdict(msg, sizeof msg - 1);
 }
 
 void
 lk_push_fail_all(struct lk_push_item **it, size_t n, enum lk_pi_state st, const char *code, const char *msg)
 {
+	const char *c = code && *code ? verdict(code, 63) : NULL, *m = verdict(msg, 255);
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (it[i]->state == LK_PI_PENDING)
-			lk_push_item_fail(it[i], st, code, "%s", msg);
+		if (it[i]->state == LK_PI_PENDING) {
+			it[i]->state = st;
+			it[i]->code = c;
+			it[i]->error = m;
+		}
 }
 
 int
@@ -134,7 +157,7 @@ emit_pushed(const struct lk_channel *ch, const struct lk_push_item *it, const ch
 	}
 	lk_emit_str("status", status);
 	if (strcmp(status, "failed") == 0)
-		lk_emit_str("error", it->error[0] ? it->error : "failed");
+		lk_emit_str("error", it->error && *it->error ? it->error : "failed");
 	lk_emit_end();
 }
 
@@ -190,7 +213,7 @@ save_state(struct run *r, struct lk_push_item **it, size_t n)
 		if (it[i]->state == LK_PI_OK) {
 			lk_pushstate_set(&r->pushed, it[i]->sku, it[i]->qty, it[i]->shown, now, NULL);
 			lk_pushstate_del(&r->failed, it[i]->sku);
-		} else if (it[i]->state == LK_PI_FAILED && it[i]->code[0]) {
+		} else if (it[i]->state == LK_PI_FAILED && it[i]->code) {
 			lk_pushstate_set(&r->failed, it[i]->sku, it[i]->qty, -1, now, it[i]->code);
 		}
 	}
@@ -263,8 +286,8 @@ send_batch(struct run *r, struct lk_push_item **it, size_t n)
 		}
 		lk_push_fail_all(it, n, LK_PI_FAILED, "", msg);
 		for (i = 0; i < n; i++)
-			if (it[i]->state == LK_PI_FAILED && it[i]->code[0] == '\0')
-				snprintf(it[i]->code, sizeof it[i]->code, "%s", "REJECTED");
+			if (it[i]->state == LK_PI_FAILED && it[i]->code == NULL)
+				it[i]->code = verdict("REJECTED", 63);
 		break;
 	case LK_PV_REFUSED:
 		lk_push_fail_all(it, n, LK_PI_FAILED, "", msg);
@@ -357,9 +380,11 @@ push_marketplace(struct run *r, const struct lk_config *cfg, long batch)
 	send_all(r, v, n, batch);
 
 	/* Temporary item refusals (Ozon TOO_MANY_REQUESTS, WB StoreIsProcessing): once more after a wait. */
-	temp = lk_xcalloc(n + 1, sizeof *temp);
 	for (i = 0; i < n; i++)
-		if (v[i]->state == LK_PI_TEMP && v[i]->code[0])
+		nt += v[i]->state == LK_PI_TEMP && v[i]->code;
+	temp = lk_xcalloc(nt + 1, sizeof *temp);
+	for (i = nt = 0; i < n; i++)
+		if (v[i]->state == LK_PI_TEMP && v[i]->code)
 			temp[nt++] = v[i];
 	if (nt && !r->stop && !r->c.dry_run && r->c.mp->temp_wait_ms > 0) {
 		lk_info("%s: %zu items refused for now (%s); sending them again in %ld s", ch->name, nt,
@@ -642,6 +667,7 @@ done:
 	lk_pushstate_free(&r.pushed);
 	lk_pushstate_free(&r.failed);
 	free(r.items);
+	lk_push_verdicts_free();
 	free((char *)r.c.base);
 	free(r.pace_path);
 	return stats->code;

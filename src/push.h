@@ -141,18 +141,23 @@ enum lk_pi_state {
 	LK_PI_TEMP              /* refused for now: send again once after a wait, else next run */
 };
 
+/*
+ * One item to send.  A first sync holds one per product of the channel,
+ * so it is kept small: the verdict's code and message are shared strings
+ * (below), set only on the items that get one.
+ */
 struct lk_push_item {
 	const char *sku;
 	const char *id;         /* the marketplace's item id (catalog column) */
 	const char *id2;        /* AliExpress: product_id */
 	long long qty;
 	long long prev;         /* last pushed, when has_prev */
-	int has_prev;
 	long long shown;        /* what the marketplace shows now; -1: unknown */
-	enum lk_pi_state state;
-	int sends;              /* requests that carried it */
-	char code[64];          /* the marketplace's error code */
-	char error[256];        /* a message for the pushed record */
+	const char *code;       /* the marketplace's error code, or NULL */
+	const char *error;      /* a message for the pushed record, or NULL */
+	unsigned char state;    /* enum lk_pi_state */
+	unsigned char sends;    /* requests that carried it */
+	unsigned char has_prev;
 };
 
 struct lk_push_ctx {
@@ -174,9 +179,15 @@ struct lk_push_req {
 	size_t body_len;
 };
 
-/* Helpers for adapters (push.c). */
+/*
+ * Helpers for adapters (push.c).  An item's code (at most 63 bytes) and
+ * message (at most 255) are kept once per distinct text until
+ * lk_push_verdicts_free(), so that a whole batch refused with one message
+ * holds it once.
+ */
 void lk_push_item_fail(struct lk_push_item *it, enum lk_pi_state st, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void lk_push_verdicts_free(void);
 /* Marks every not-yet-judged item of the batch with the same verdict. */
 void lk_push_fail_all(struct lk_push_item **it, size_t n, enum lk_pi_state st, const char *code, const char *msg);
 /* A counted GET for follow-up reads (AliExpress task polls), outside the update pacing; an exit code as lk_http_request. */
