@@ -16,14 +16,19 @@
 #include "strmap.h"
 #include "util.h"
 
+/*
+ * The input, held until every record is read: one set of the skus for
+ * every channel (a sku is in most of them) and per channel its items in
+ * input order, found through a number per sku.  An item a seen record
+ * named before (or without) an alloc record waits in w, not wanted.
+ */
 struct chan_in {
 	const struct lk_channel *ch;
-	struct lk_push_want *w;         /* w[i]: the item skus.keys[i] */
+	struct lk_push_want *w;
 	size_t n, cap;
-	struct lk_strmap skus;          /* the alloc records' skus */
-	struct lk_strmap seen;          /* the seen records' skus */
-	long long *shown;               /* shown[i]: what seen.keys[i] shows */
-	size_t shown_cap;
+	size_t nwanted;
+	uint32_t *at;                   /* at[sku number]: its index in w + 1, 0: none */
+	size_t nat;
 };
 
 /* The channel's input, by name. */
@@ -38,47 +43,65 @@ chan_of(struct chan_in *in, size_t nch, const char *chan)
 	return NULL;
 }
 
+/* The channel's item for sku, added (not wanted, nothing shown) when missing. */
+static struct lk_push_want *
+item(struct chan_in *c, struct lk_strmap *skus, const char *sku)
+{
+	size_t k = lk_strmap_put(skus, sku, strlen(sku), NULL);
+	struct lk_push_want *w;
+
+	if (k >= c->nat) {
+		size_t old = c->nat;
+
+		c->nat = skus->cap > k ? skus->cap : k + 1;
+		c->at = lk_xrealloc(c->at, c->nat * sizeof *c->at);
+		memset(c->at + old, 0, (c->nat - old) * sizeof *c->at);
+	}
+	if (c->at[k])
+		return &c->w[c->at[k] - 1];
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 256;
+		c->w = lk_xrealloc(c->w, c->cap * sizeof *c->w);
+	}
+	w = &c->w[c->n];
+	memset(w, 0, sizeof *w);
+	w->sku = skus->keys[k];
+	c->at[k] = (uint32_t)++c->n;
+	return w;
+}
+
 /* Remembers a seen record's quantity (-1: none) for its channel; the record passes on too. */
 static void
-note_shown(struct chan_in *in, size_t nch, const char *chan, const char *sku, long long qty)
+note_shown(struct chan_in *in, size_t nch, struct lk_strmap *skus, const char *chan, const char *sku,
+    long long qty)
 {
 	struct chan_in *c;
-	size_t i;
+	struct lk_push_want *w;
 
 	if (chan == NULL || sku == NULL || qty < 0 || (c = chan_of(in, nch, chan)) == NULL)
 		return;
-	i = lk_strmap_put(&c->seen, sku, strlen(sku), NULL);
-	if (i >= c->shown_cap) {
-		c->shown_cap = c->seen.cap;
-		c->shown = lk_xrealloc(c->shown, c->shown_cap * sizeof *c->shown);
-	}
-	c->shown[i] = qty;
+	w = item(c, skus, sku);
+	w->shown = qty;
+	w->has_shown = 1;
 }
 
 /* An alloc record: the channel's wanted quantity for sku (a repeated sku replaces the earlier). */
 static void
-want(struct chan_in *in, size_t nch, struct lk_reader *rd, const char *chan, const char *sku, long long qty,
-    int asked)
+want(struct chan_in *in, size_t nch, struct lk_strmap *skus, struct lk_reader *rd, const char *chan,
+    const char *sku, long long qty, int asked)
 {
 	struct chan_in *c = chan_of(in, nch, chan);
-	size_t i;
-	int added;
+	struct lk_push_want *w;
 
 	if (c == NULL) {
 		lk_reader_bad(rd, "unknown channel '%s'", chan);
 		return;
 	}
-	i = lk_strmap_put(&c->skus, sku, strlen(sku), &added);
-	if (added) {
-		if (c->n == c->cap) {
-			c->cap = c->cap ? c->cap * 2 : 256;
-			c->w = lk_xrealloc(c->w, c->cap * sizeof *c->w);
-		}
-		c->w[i].sku = c->skus.keys[i];
-		c->n++;
-	}
-	c->w[i].qty = qty;
-	c->w[i].asked = asked;
+	w = item(c, skus, sku);
+	c->nwanted += !w->wanted;
+	w->wanted = 1;
+	w->qty = qty;
+	w->asked = (unsigned char)asked;
 }
 
 /*
@@ -87,7 +110,7 @@ want(struct chan_in *in, size_t nch, struct lk_reader *rd, const char *chan, con
  * jansson reads it (and accepts or reports it) the same way.
  */
 static int
-fast_line(struct chan_in *in, size_t nch, struct lk_reader *rd, char *s, size_t n)
+fast_line(struct chan_in *in, size_t nch, struct lk_strmap *skus, struct lk_reader *rd, char *s, size_t n)
 {
 	struct lk_flat f[16];
 	const struct lk_flat *t, *chan, *sku, *qty;
@@ -112,27 +135,24 @@ fast_line(struct chan_in *in, size_t nch, struct lk_reader *rd, char *s, size_t 
 	((char *)chan->v)[chan->vlen] = '\0';
 	((char *)sku->v)[sku->vlen] = '\0';
 	if (alloc)
-		want(in, nch, rd, chan->v, sku->v, lk_flat_int(qty), 0);  /* "asked": true is not flat */
+		want(in, nch, skus, rd, chan->v, sku->v, lk_flat_int(qty), 0);  /* "asked": true is not flat */
 	else
-		note_shown(in, nch, chan->v, sku->v, lk_flat_int(qty));
+		note_shown(in, nch, skus, chan->v, sku->v, lk_flat_int(qty));
 	return 1;
 }
 
-/* Gives each wanted item what its marketplace shows, where known. */
+/* Keeps the wanted items, in input order. */
 static void
-attach_shown(struct chan_in *c)
+keep_wanted(struct chan_in *c)
 {
-	size_t i;
-	long j;
+	size_t i, k;
 
-	for (i = 0; i < c->n; i++) {
-		j = lk_strmap_find(&c->seen, c->w[i].sku, strlen(c->w[i].sku));
-		c->w[i].has_shown = j >= 0;
-		c->w[i].shown = j >= 0 ? c->shown[j] : 0;
-	}
-	lk_strmap_free(&c->seen);
-	free(c->shown);
-	c->shown = NULL;
+	for (i = k = 0; i < c->n; i++)
+		if (c->w[i].wanted)
+			c->w[k++] = c->w[i];
+	c->n = k;
+	free(c->at);
+	c->at = NULL;
 }
 
 /* Exit codes by severity: the worst channel decides. */
@@ -201,6 +221,7 @@ lk_push_main(const struct lk_push_cmd *cmd)
 	struct lk_config cfg;
 	struct lk_state *st;
 	struct lk_reader rd;
+	struct lk_strmap skus;
 	struct chan_in *in;
 	json_t *rec;
 	char *line;
@@ -218,6 +239,7 @@ lk_push_main(const struct lk_push_cmd *cmd)
 		lockfd = lk_lock_state_or_die(lk_state_dir(st), cfg.global.lock_timeout * 1000);
 	}
 
+	memset(&skus, 0, sizeof skus);
 	in = lk_xcalloc(cfg.nchannels + 1, sizeof *in);
 	for (i = 0; i < cfg.nchannels; i++) {
 		in[i].ch = &cfg.channels[i];
@@ -234,7 +256,7 @@ lk_push_main(const struct lk_push_cmd *cmd)
 			lk_reader_bad(&rd, "line longer than %zu bytes", rd.max_line);
 			continue;
 		}
-		if (fast && fast_line(in, cfg.nchannels, &rd, line, len))
+		if (fast && fast_line(in, cfg.nchannels, &skus, &rd, line, len))
 			continue;
 		if ((rec = lk_reader_parse(&rd, line, len)) == NULL)
 			continue;
@@ -242,7 +264,7 @@ lk_push_main(const struct lk_push_cmd *cmd)
 		type = lk_rec_type(rec);
 		if (type == NULL || strcmp(type, "alloc") != 0) {
 			if (type && strcmp(type, "seen") == 0)
-				note_shown(in, cfg.nchannels, lk_rec_str(rec, "channel"), lk_rec_str(rec, "sku"),
+				note_shown(in, cfg.nchannels, &skus, lk_rec_str(rec, "channel"), lk_rec_str(rec, "sku"),
 				    lk_rec_qty(rec, "qty", &qty) == -1 ? -1 : qty);
 			lk_emit_record(rec);    /* other records pass through */
 			json_decref(rec);
@@ -253,7 +275,7 @@ lk_push_main(const struct lk_push_cmd *cmd)
 		if (chan == NULL || sku == NULL || *sku == '\0' || lk_rec_qty(rec, "qty", &qty) == -1)
 			lk_reader_bad(&rd, "an alloc record needs channel, sku and qty (an integer >= 0)");
 		else
-			want(in, cfg.nchannels, &rd, chan, sku, qty,
+			want(in, cfg.nchannels, &skus, &rd, chan, sku, qty,
 			    json_is_true(json_object_get(rec, "asked")));
 		json_decref(rec);
 	}
@@ -262,7 +284,7 @@ lk_push_main(const struct lk_push_cmd *cmd)
 	lk_reader_close(&rd);
 	fflush(lk_emit_fp);
 	for (i = 0; i < cfg.nchannels; i++)
-		attach_shown(&in[i]);
+		keep_wanted(&in[i]);
 
 	if (!cfg.global.push)
 		lk_warn("push is off in lk.json%s", o.dry_run ? " (a real run would send nothing)" : "; nothing is sent");
@@ -299,11 +321,10 @@ lk_push_main(const struct lk_push_cmd *cmd)
 		code = worse(code, rc);
 	}
 
-	for (i = 0; i < cfg.nchannels; i++) {
+	for (i = 0; i < cfg.nchannels; i++)
 		free(in[i].w);
-		lk_strmap_free(&in[i].skus);
-	}
 	free(in);
+	lk_strmap_free(&skus);
 	if (lockfd != -1)
 		lk_unlock_state(lockfd);
 	lk_config_free(&cfg);

@@ -117,11 +117,12 @@ struct lk_push_stats {
  * still shows it: a marketplace that lost or overwrote stock gets it back.
  */
 struct lk_push_want {
-	char *sku;
+	const char *sku;
 	long long qty;
 	long long shown;
-	int has_shown;
-	int asked;              /* a 0 the seller's rule or pin asks for: not counted by the zero guard */
+	unsigned char has_shown;
+	unsigned char asked;    /* a 0 the seller's rule or pin asks for: not counted by the zero guard */
+	unsigned char wanted;   /* an alloc record asked for it (lk-push's input only) */
 };
 
 int lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
