@@ -65,11 +65,12 @@ generate() {
 			printf "%s,%d,%s,%s,%s,%s,%d,%.0f,Item %d,%d.50\n", s, 10000000 + i, s, s, s, s, 1005000000 + int((i + 1) / 2), 12000000000 + i, i, i % 5000
 		}
 	}' >"$d/st/catalog.csv"
-	python3 - "$n" >"$d/seed.json" <<'PY'
+	# one seed per marketplace: the double parses one at a time
+	python3 - "$n" "$d" <<'PY'
 import json, sys
 n = int(sys.argv[1])
 sk = ["SKU-%07d" % i for i in range(1, n + 1)]
-print(json.dumps({
+seed = {
   "wb": {"warehouses": [{"id": 507, "name": "Main", "officeId": 15}],
          "items": [{"sku": s, "chrtId": 10000000 + i, "nmId": 20000000 + i, "vendorCode": s,
                     "barcode": "2%012d" % i} for i, s in enumerate(sk, 1)]},
@@ -81,7 +82,10 @@ print(json.dumps({
   "mm": {"warehouses": [{"id": "default"}], "items": [{"sku": s, "offerId": s} for s in sk]},
   "ae": {"items": [{"sku": s, "product_id": str(1005000000 + (i + 1) // 2), "sku_id": str(12000000000 + i),
                     "sku_code": s} for i, s in enumerate(sk, 1)]},
-}))
+}
+for m in seed:
+    with open("%s/seed-%s.json" % (sys.argv[2], m), "w") as f:
+        json.dump({m: seed[m]}, f)
 PY
 	echo '{"push": true, "max_zero": "10%", "runs_keep": 3}' >"$d/st/lk.json"
 	printf '{"kind": "yml", "url": "%s/feeds/main.xml", "sku": "vendorCode"}\n' "$d" >"$d/st/sources/main.json"
@@ -179,7 +183,11 @@ bench() {
 	double_start "$d/double" --no-rate-limits --quiet --log-max 1000 || return 1
 	LK_BENCH_DOUBLE_PID=$DOUBLE_PID
 	export LK_BENCH_DOUBLE_PID
-	double_ctl POST /_double/seed "@$d/seed.json" >/dev/null || { double_stop; return 1; }
+	t0=$(date +%s.%N)
+	for m in wb ozon ym mm ae; do
+		double_ctl POST /_double/seed "@$d/seed-$m.json" >/dev/null || { double_stop; return 1; }
+	done
+	echo "the double seeded in $(echo "$t0 $(date +%s.%N)" | awk '{ printf "%.1f", $2 - $1 }') s, $(double_rss) MB"
 	channels "$d/st"
 	"$top/cmd/lk-state" -C "$d/st" init -q || { double_stop; return 1; }
 	sync_run "$d" first
@@ -194,7 +202,14 @@ bench() {
 	done
 	# shellcheck disable=SC2086
 	report "1%-changed cycle" "$T_CYCLE" "$T_RSS" $files
+	echo "the double: $(double_rss) MB"
 	double_stop
+}
+
+# the double's resident memory now and at its peak, in MB
+double_rss() {
+	awk '/^VmRSS|^VmHWM/ { v[$1] = $2 } END { printf "%.0f (peak %.0f)", v["VmRSS:"] / 1024, v["VmHWM:"] / 1024 }' \
+	    "/proc/$LK_BENCH_DOUBLE_PID/status"
 }
 
 # curl needs @FILE for big seeds

@@ -197,6 +197,95 @@ class Bucket:
         self.t = None
 
 
+class Items:
+    """A marketplace's seeded items, read-only after the seed, compact: a
+    million items per marketplace must fit beside four other marketplaces.
+    One list per field instead of a dict per item, a value equal to the
+    item's key or to an earlier field of the item stored as that same
+    object, the default name not stored at all.  Reading an item builds its
+    dict (a fresh one each time: changing it changes nothing).  Behaves as
+    a read-only mapping key -> item in seed order."""
+
+    _NAME = object()        # the name is "Item KEY"
+
+    def __init__(self):
+        self.index = {}         # key -> row
+        self.keys = []          # row -> key (the seed's order)
+        self.fields = []        # field names
+        self.cols = []          # cols[f][row]; _MISSING: no such field
+        self._by = {}           # field -> {value: key}, built on first use
+
+    def add(self, key, it):
+        if key in self.index:   # a repeated key replaces the earlier item, as a dict did
+            row = self.index[key]
+        else:
+            row = len(self.keys)
+            self.index[key] = row
+            self.keys.append(key)
+            for c in self.cols:
+                c.append(_MISSING)
+        seen = {key: key}
+        for f in it:
+            if f not in self.fields:
+                self.fields.append(f)
+                self.cols.append([_MISSING] * len(self.keys))
+        for f, c in zip(self.fields, self.cols):
+            v = it.get(f, _MISSING)
+            if f == "name" and v == "Item %s" % key:
+                v = self._NAME
+            elif isinstance(v, str):
+                v = seen.setdefault(v, v)
+            c[row] = v
+        self._by = {}
+
+    def _item(self, row):
+        key = self.keys[row]
+        return {f: ("Item %s" % key if c[row] is self._NAME else c[row])
+                for f, c in zip(self.fields, self.cols) if c[row] is not _MISSING}
+
+    def canon(self, key):
+        """The stored key object equal to key (so that state keyed by it does not copy strings)."""
+        row = self.index.get(key)
+        return key if row is None else self.keys[row]
+
+    def by(self, field):
+        """{value of field: key} over the items that have it (the last one wins)."""
+        if field not in self._by:
+            m = {}
+            if field in self.fields:
+                c = self.cols[self.fields.index(field)]
+                for row, key in enumerate(self.keys):
+                    if c[row] is not _MISSING:
+                        m[c[row]] = key
+            self._by[field] = m
+        return self._by[field]
+
+    def __getitem__(self, key):
+        return self._item(self.index[key])
+
+    def get(self, key, default=None):
+        row = self.index.get(key)
+        return default if row is None else self._item(row)
+
+    def __contains__(self, key):
+        return key in self.index
+
+    def __len__(self):
+        return len(self.keys)
+
+    def __iter__(self):
+        return iter(self.keys)
+
+    def items(self):
+        return ((k, self._item(r)) for r, k in enumerate(self.keys))
+
+    def values(self):
+        return (self._item(r) for r in range(len(self.keys)))
+
+
+_MISSING = object()
+
+
 class State:
     def __init__(self, args):
         self.lock = threading.RLock()
@@ -222,7 +311,9 @@ class State:
     # --- whole-state helpers
     def clear(self):
         with self.lock:
-            self.mp = {m: {"warehouses": {}, "items": {}, "stock": {}, "order": []} for m in MPS}
+            self.mp = {m: {"warehouses": {}, "items": Items(), "stock": {}} for m in MPS}
+            for m in MPS:
+                self.mp[m]["order"] = self.mp[m]["items"].keys
             self.mp["ym"].update({"business_id": None, "campaigns": {}})
             self.orders = {m: {} for m in MPS}
             self.next_order = 5000000
@@ -257,7 +348,8 @@ class State:
         return ("%.3f" % max(0.0, real)).rstrip("0").rstrip(".") or "0"
 
     # --- seed
-    def seed(self, s):
+    def seed(self, s, consume=False):
+        """Seeds from s; consume: s may be taken apart on the way (nobody keeps it)."""
         if not isinstance(s, dict):
             raise ValueError("seed must be an object")
         with self.lock:
@@ -273,16 +365,17 @@ class State:
                     self.auth["ozon"]["api_key"] = str(oz["api_key"])
             for m in MPS:
                 if m in s:
-                    self._seed_mp(m, s[m] or {})
+                    self._seed_mp(m, s[m] or {}, consume)
             for m, whs in (s.get("stock") or {}).items():
                 if m not in MPS:
                     raise ValueError("unknown marketplace in stock: %s" % m)
                 for wh, items in whs.items():
                     for k, q in items.items():
-                        self.mp[m]["stock"].setdefault(str(wh), {})[str(k)] = int(q)
+                        self.mp[m]["stock"].setdefault(str(wh), {})[self.mp[m]["items"].canon(str(k))] = int(q)
 
-    def _seed_mp(self, m, sec):
-        st = {"warehouses": {}, "items": {}, "stock": {}, "order": []}
+    def _seed_mp(self, m, sec, consume):
+        st = {"warehouses": {}, "items": Items(), "stock": {}}
+        st["order"] = st["items"].keys
         if m == "ym":
             st["business_id"] = int(sec.get("business_id", 777))
             st["campaigns"] = {}
@@ -303,8 +396,14 @@ class State:
                 wid = int(w["id"])
             w.setdefault("name", "Warehouse %s" % wid)
             st["warehouses"][wid] = w
-        for i, it in enumerate(sec.get("items", [])):
-            it = dict(it)
+        todo = list(sec.get("items", []))
+        if consume:     # each parsed item is dropped once stored: a big seed is not held twice
+            sec["items"] = None
+        todo.reverse()
+        i = -1
+        while todo:
+            i += 1
+            it = dict(todo.pop())
             if m == "wb":
                 it["chrtId"] = int(it["chrtId"])
                 it.setdefault("nmId", 200000 + i)
@@ -333,13 +432,7 @@ class State:
             if key in (None, "None"):
                 raise ValueError("%s item without its id: %r" % (m, it))
             it.setdefault("name", "Item %s" % key)
-            st["items"][key] = it
-            st["order"].append(key)
-        if m == "ozon":
-            st["by_pid"] = {it["product_id"]: k for k, it in st["items"].items()}
-            st["by_ozsku"] = {it["ozon_sku"]: k for k, it in st["items"].items()}
-        if m == "ae":
-            st["by_skuid"] = {it["sku_id"]: k for k, it in st["items"].items()}
+            st["items"].add(key, it)
         self.mp[m] = st
         self.orders[m] = {}
 
@@ -873,7 +966,7 @@ class App:
                 elif a < 0:
                     bad.setdefault("IncorrectParameter", []).append({"sku": "", "chrtId": c, "amount": a})
                 else:
-                    apply.append((str(c), a))
+                    apply.append((items.canon(str(c)), a))
             if bad:
                 msgs = {"NotFound": "Not found", "IncorrectParameter": "Incorrect amount",
                         "UploadDataLimit": "Exceeded the limit of the uploaded data"}
@@ -1021,7 +1114,7 @@ class App:
             for s in stocks:
                 off = s.get("offer_id")
                 pid = s.get("product_id")
-                key = str(off) if off not in (None, "") else m["by_pid"].get(int(pid)) if pid not in (None, "") else None
+                key = str(off) if off not in (None, "") else m["items"].by("product_id").get(int(pid)) if pid not in (None, "") else None
                 it = m["items"].get(key) if key else None
                 wid = int(s["warehouse_id"])
                 r = {"warehouse_id": wid, "product_id": it["product_id"] if it else int(pid or 0),
@@ -1036,14 +1129,15 @@ class App:
                     err = ("STOCK_TOO_BIG", "stock must be less than 1000000")
                 elif int(s["stock"]) < 0:
                     err = ("NEGATIVE_STOCK", "stock must not be negative")
-                elif st.rate_limits and nowt - st.ozon_pair.get((wid, key), -1e18) < window:
+                elif st.rate_limits and nowt - st.ozon_pair.get(wid, {}).get(key, -1e18) < window:
                     err = ("TOO_MANY_REQUESTS", "Stock is updated too frequently")
                     st.stats["throttled"]["ozon_items"] += 1
                 if err:
                     r["errors"] = [{"code": err[0], "message": err[1]}]
                 else:
+                    key = m["items"].canon(key)
                     m["stock"].setdefault(str(wid), {})[key] = int(s["stock"])
-                    st.ozon_pair[(wid, key)] = nowt
+                    st.ozon_pair.setdefault(wid, {})[key] = nowt
                     r["updated"] = True
                 res.append(r)
         return Resp(200, {"result": res})
@@ -1105,7 +1199,7 @@ class App:
             m = st.mp["ozon"]
             for s in skus:
                 try:
-                    k = m["by_ozsku"].get(int(s))
+                    k = m["items"].by("ozon_sku").get(int(s))
                 except (TypeError, ValueError):
                     return oz_err(400, 3, "Request validation error: invalid sku %r" % (s,))
                 if k is None:
@@ -1259,8 +1353,9 @@ class App:
             raise Reject(ym_err(400, "OFFER_NOT_FOUND", "Offers not found: %s" % ", ".join(missing[:20])))
         nowi = now_iso()
         for s, w, c in pairs:
+            s = m["items"].canon(s)
             m["stock"].setdefault(str(w), {})[s] = c
-            st.updated_at[("ym", str(w), s)] = nowi
+            st.updated_at.setdefault(("ym", str(w)), {})[s] = nowi
 
     def ym_v2_update(self, req, cid):
         self.need_json(req, "ym")
@@ -1316,7 +1411,7 @@ class App:
                           if o["item"] == k and o["status"] == "PROCESSING" and str(o["warehouse"]) == str(wid))
                 out.append({"offerId": k, "stocks": [{"type": "AVAILABLE", "count": d[k]},
                                                      {"type": "FIT", "count": d[k] + rsv}],
-                            "updatedAt": st.updated_at.get(("ym", str(wid), k), now_iso())})
+                            "updatedAt": st.updated_at.get(("ym", str(wid)), {}).get(k, now_iso())})
         return out
 
     def ym_v2_get(self, req, cid):
@@ -1503,7 +1598,7 @@ class App:
                 return mm_err("OFFER_NOT_FOUND", "Offers not found: %s" % ", ".join(missing[:20]))
             wh = m["stock"].setdefault("default", {})
             for s in stocks:
-                wh[s["offerId"]] = s["quantity"]
+                wh[m["items"].canon(s["offerId"])] = s["quantity"]
         return Resp(200, {"success": 1, "meta": {}, "data": {}})
 
     def mm_order_search(self, req):
@@ -1566,8 +1661,9 @@ class App:
                         errs.append({"sku_code": s["sku_code"], "code": "SKU_NOT_FOUND",
                                      "message": "sku_code not found in product %s" % p["product_id"]})
                     else:
-                        wh[s["sku_code"]] = int(s["inventory"])
-                        okc.append(s["sku_code"])
+                        k = m["items"].canon(s["sku_code"])
+                        wh[k] = int(s["inventory"])
+                        okc.append(k)
                 tasks.append({"product_id": str(p["product_id"]), "status": "FAILED" if errs else "SUCCESS",
                               "updated_skus": okc, "errors": errs})
             gid = st.next_group
@@ -1603,7 +1699,7 @@ class App:
                 sid = s.get("sku") if isinstance(s, dict) else None
                 if not isinstance(sid, str) or not sid.isdigit():
                     return ae_err(400, "BAD_REQUEST", "stocks[].sku must be a numeric sku id")
-                k = m["by_skuid"].get(sid)
+                k = m["items"].by("sku_id").get(sid)
                 if k in m["items"]:
                     it = m["items"][k]
                     out.append({"sku": it["sku_id"], "sku_code": k, "product_id": it["product_id"],
@@ -1661,7 +1757,7 @@ class App:
             if sub == "/health":
                 return 200, {"ok": True}
             if sub == "/seed" and method == "POST":
-                st.seed(body or {})
+                st.seed(body or {}, consume=True)
                 return 200, {"ok": True}
             if sub == "/stock" and method == "GET":
                 mp = q("mp")
