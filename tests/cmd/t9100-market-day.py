@@ -7,19 +7,28 @@ they are placed and some are cancelled, the warehouse's YML feed is
 regenerated every 20 minutes from the physical stock this test keeps
 (so it lags), and lk-sync runs every 2 simulated minutes with
 LK_TEST_NOW moving the clock.  The same buyers meet an oracle: a sync
-that knows the true free stock at every run.
+that knows the true free stock at every run.  The oracle splits it with
+lk-alloc itself (the same state directory's rules, the same remainder
+distribution), so the only difference between lk and the oracle is what
+lk knows.
 
 Counted, for lk and for the oracle:
   oversold    units sold that were not free (physical minus open orders)
+  frozen      channel-product-minutes showing 0 while the goods were free:
+              the demand lost, as issue 19 defines it
   lost        buyers who met a 0 while the goods were free
-  frozen      channel-product-minutes showing 0 while the goods were free
-Asserted: lk oversells 0 units, and loses at most twice the buyers the
-oracle loses.  The issue's target is 10% more than the oracle; lk does
-not reach it yet: an order cancelled on Ozon, Yandex Market or MegaMarket
-vanishes from their open-order listings like a shipped one and is held
-until the next feed (lk-reserve(1)), and a shipment on Wildberries or
-MegaMarket, whose APIs give no status-change time, is timed by the run
-that sees it (Ozon's and Yandex Market's by the marketplace's own time).  The figures are printed; make bench runs a bigger day.
+Asserted: lk oversells 0 units, and its frozen minutes are at most 10%
+above the oracle's.  Lost buyers are printed, not asserted: one unit
+held a few minutes too long on a popular product changes which channel
+keeps the last unit, and every later buyer of that product on another
+channel counts, so on a day this small they swing by tens of percent
+either way.  What lk still holds that the oracle does not: an order
+cancelled on Ozon vanishes from its open-order listing like a shipped
+one and is held until the next feed (lk-reserve(1)), and a shipment on
+Wildberries or MegaMarket, whose APIs give no status-change time, is
+timed by the run that sees it (Ozon's and Yandex Market's by the
+marketplace's own time).  make bench runs a bigger day over several
+seeds.
 
 The marketplaces behave as lk-reserve(1) and lk-push(1) say they do: the
 number a marketplace shows is what lk sent, minus the orders placed on it
@@ -158,10 +167,22 @@ def write_feed(path, phys, t):
     os.rename(tmp, path)
 
 
-def split(free):
-    """The oracle's equal split: lk-alloc's, the remainder to the first channels."""
-    q, r = divmod(max(free, 0), len(MPS))
-    return {m: q + (1 if i < r else 0) for i, m in enumerate(MPS)}
+def lk_alloc(st, free, t):
+    """The oracle's split: lk-alloc itself, on the true free stock.
+
+    The same rules and the same remainder distribution as lk's, so the
+    only difference between lk and the oracle is what lk knows."""
+    recs = ['{"type":"stock","source":"main","sku":"%s","qty":%d}' % (s, max(free[s], 0)) for s in skus()]
+    recs.append('{"type":"source","source":"main","status":"complete","records":%d,"at":"%s"}'
+                % (len(recs), iso(t)))
+    r = subprocess.run([os.path.join(BIN, "lk-alloc"), "-q", "-n", "-C", st], input="\n".join(recs) + "\n",
+                       stdout=subprocess.PIPE, text=True, check=True, env=dict(os.environ, LK_TEST_NOW=str(t)))
+    shown = {m: {} for m in MPS}
+    for line in r.stdout.splitlines():
+        rec = json.loads(line)
+        if rec["type"] == "alloc":
+            shown[rec["channel"]][rec["sku"]] = rec["qty"]
+    return shown
 
 
 def events(rng, minutes):
@@ -216,7 +237,9 @@ class World:
                 self.frozen += sum(1 for m in MPS if self.shown[m][s] <= 0)
 
 
-def run_oracle(ev, minutes):
+def run_oracle(ev, minutes, tmp):
+    st = os.path.join(tmp, "oracle")
+    write_state(st, "http://127.0.0.1:9", os.path.join(tmp, "feed.xml"))
     w = World(random.Random(SEED))
     byminute = {}
     for e in ev:
@@ -224,9 +247,10 @@ def run_oracle(ev, minutes):
     n = 0
     for minute in range(minutes):
         if minute % SYNC_EVERY == 0:
-            for s in skus():
-                for m, q in split(w.free(s)).items():
-                    w.shown[m][s] = q
+            shown = lk_alloc(st, {s: w.free(s) for s in skus()}, T0 + minute * 60 + 30)
+            for m in MPS:
+                for s in skus():
+                    w.shown[m][s] = shown[m][s]
         for e in byminute.get(minute, []):
             if e[1] == "restock":
                 w.phys[e[2]] += e[3]
@@ -322,12 +346,16 @@ def run_lk(ev, minutes, tmp):
     return w, failures
 
 
+def pct(x, base):
+    return 100.0 * (x - base) / base if base else 0.0
+
+
 def main():
     minutes = int(HOURS * 60)
     ev = events(random.Random(SEED), minutes)
     print("1..3")
-    oracle = run_oracle(ev, minutes)
     tmp = tempfile.mkdtemp(prefix="lk-t9100-")
+    oracle = run_oracle(ev, minutes, tmp)
     start = time.time()
     w, failures = run_lk(ev, minutes, tmp)
     secs = time.time() - start
@@ -336,14 +364,17 @@ def main():
                   "cancelled": w.cancelled},
            "oracle": {"sold": oracle.sold, "oversold": oracle.oversold, "lost": oracle.lost,
                       "frozen_minutes": oracle.frozen},
-           "secs": round(secs, 1)}
+           "frozen_vs_oracle_pct": round(pct(w.frozen, oracle.frozen), 1),
+           "lost_vs_oracle_pct": round(pct(w.lost, oracle.lost), 1),
+           "seed": SEED, "secs": round(secs, 1)}
     print("# " + json.dumps(fig))
     if os.environ.get("MARKETDAY_JSON"):
         sys.stderr.write(json.dumps(fig) + "\n")
     ok(not failures, "every lk-sync run ends 0, 1 or 2", *failures[:3])
     ok(w.oversold == 0, "lk oversells 0 units (%d)" % w.oversold)
-    ok(w.lost <= oracle.lost * 2 + 1, "lk loses at most twice the buyers the oracle loses (%d vs %d)"
-       % (w.lost, oracle.lost))
+    ok(w.frozen * 100 <= oracle.frozen * 110,
+       "lk's frozen minutes are at most 10%% above the oracle's (%d vs %d, %+.1f%%)"
+       % (w.frozen, oracle.frozen, pct(w.frozen, oracle.frozen)))
     if all(RESULTS) and not os.environ.get("MARKETDAY_KEEP"):
         shutil.rmtree(tmp, ignore_errors=True)
     else:
