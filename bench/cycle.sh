@@ -8,9 +8,9 @@
 # Prints, per stage, the wall time and peak RSS of the process (medians
 # over the cycles) and the CPU time the double spent answering it, which
 # is not lk's (a stage's wall time includes it), beside the targets.
-# LK_BENCH_CYCLE_1M=1 runs it again at 1,000,000 products (a few minutes;
-# the double alone needs a few GB and most of the time); LK_BENCH_CYCLE_N=0
-# skips the 100,000 run.
+# LK_BENCH_CYCLE_1M=1 runs it again at 1,000,000 products: not by default,
+# it takes well over 10 minutes, most of it the double's (its seed alone
+# about 2 minutes, about 1.6 GB); LK_BENCH_CYCLE_N=0 skips the 100,000 run.
 # Every stage runs through /usr/bin/time: lk-sync takes the commands from
 # its own folder, so a copy of it sits in bench/out/cycle/bin beside
 # wrappers that time the real commands.
