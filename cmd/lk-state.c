@@ -96,8 +96,10 @@ warn_held(struct lk_state *st, const struct lk_config *cfg)
 static int
 cmd_check(const char *dir, const char *rev)
 {
+	/* lk_mp_check() compares the channels' ids, lk_alloc_new() compiles the filters */
+	static const struct lk_catalog_keep keep = { LK_KEEP_IDS | LK_KEEP_FILTERS, NULL };
 	struct lk_config cfg;
-	struct lk_state *st = lk_config_open_or_die(dir, rev, &cfg);
+	struct lk_state *st = lk_config_open_or_die(dir, rev, &cfg, &keep);
 	struct lk_diag d = { 0 };
 	struct lk_alloc *a;
 
@@ -134,7 +136,7 @@ cmd_list(const char *dir, const char *what)
 
 	if (strcmp(what, "sources") != 0 && strcmp(what, "channels") != 0)
 		lk_usage_error("list takes 'sources' or 'channels', not '%s'", what);
-	st = lk_config_open_or_die(dir, NULL, &cfg);
+	st = lk_config_open_or_die(dir, NULL, &cfg, NULL);
 	if (strcmp(what, "sources") == 0) {
 		for (i = 0; i < cfg.nsources; i++)
 			printf("%s\t%s\t%s\n", cfg.sources[i].name, cfg.sources[i].kind,
@@ -185,7 +187,7 @@ cmd_commit(const char *dir, const char *msg)
 
 	if (msg == NULL || *msg == '\0')
 		lk_usage_error("commit needs -m MESSAGE");
-	st = lk_config_open_or_die(dir, NULL, &cfg);
+	st = lk_config_open_or_die(dir, NULL, &cfg, NULL);
 	lk_config_free(&cfg);
 	lk_state_close(st);
 	n = lk_repo_find_secrets(dir, report_secret, NULL, err, sizeof err);
@@ -210,7 +212,7 @@ static int
 cmd_status(const char *dir, int json)
 {
 	struct lk_config cfg;
-	struct lk_state *st = lk_config_open_or_die(dir, NULL, &cfg);
+	struct lk_state *st = lk_config_open_or_die(dir, NULL, &cfg, NULL);
 	char *lkdir = lk_path_join(lk_state_dir(st), ".lk");
 	json_t *s = lk_status_collect(lkdir, &cfg, lk_now());
 	int code = lk_status_code(s);

@@ -118,7 +118,7 @@ main(int argc, char **argv)
 	if (print && json)
 		lk_usage_error("--print and --json do not go together");
 
-	st = lk_config_open_or_die(state_dir, NULL, &cfg);
+	st = lk_config_open_or_die(state_dir, NULL, &cfg, NULL);
 	o.progress = !json && !o.quiet && isatty(2);
 	if (lk_sync_plan(&plan, st, &cfg, &o) == -1)
 		return LK_EX_SOFTWARE;

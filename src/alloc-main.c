@@ -164,11 +164,14 @@ engine(const struct lk_config *cfg)
 	return a;
 }
 
+/* The engine reads the catalog's skus and the columns its filters name. */
+static const struct lk_catalog_keep alloc_keep = { LK_KEEP_FILTERS, NULL };
+
 static int
 run_alloc(const struct lk_alloc_cmd *o)
 {
 	struct lk_config cfg;
-	struct lk_state *st = lk_config_open_or_die(o->dir, o->rev, &cfg);
+	struct lk_state *st = lk_config_open_or_die(o->dir, o->rev, &cfg, &alloc_keep);
 	struct lk_alloc *a = engine(&cfg);
 	struct lk_alloc_opts ao = { o->explain, o->explain_sku };
 	struct out w = { NULL, NULL, 0 };
@@ -272,7 +275,7 @@ run_compare(const struct lk_alloc_cmd *o)
 
 	memset(s, 0, sizeof s);
 	for (i = 0; i < 2; i++) {
-		s[i].st = lk_config_open_or_die(o->dir, i == 0 ? o->compare : NULL, &s[i].cfg);
+		s[i].st = lk_config_open_or_die(o->dir, i == 0 ? o->compare : NULL, &s[i].cfg, &alloc_keep);
 		both[i] = s[i].a = engine(&s[i].cfg);
 		if (o->force)
 			lk_alloc_force(s[i].a);

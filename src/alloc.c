@@ -32,7 +32,7 @@ build_index(struct lk_alloc *a)
 	/* One array of sku pointers: a lookup then costs one miss less. */
 	a->sku = lk_xmalloc((a->nprod ? a->nprod : 1) * sizeof *a->sku);
 	for (i = 0; i < a->nprod; i++)
-		a->sku[i] = a->cat->rows[i][0];
+		a->sku[i] = lk_catalog_get(a->cat, (long)i, 0);
 	while (cap < a->nprod * 2)
 		cap <<= 1;
 	a->ht = lk_xcalloc(cap, sizeof *a->ht);

@@ -1,9 +1,13 @@
 /*
  * catalog.c - catalog.csv and overrides.csv.
  *
- * The catalog can hold a million products, so it is read in one pass with
- * libcsv into a flat cell array whose strings live in large chunks, and
- * indexed by sku with open addressing: no allocation per product.
+ * The catalog can hold millions of products and every process of a cycle
+ * loads it, so it is parsed with libcsv as it is read, piece by piece, and
+ * only the kept columns stay (state.h): one block of strings, a 32-bit
+ * offset per cell, a 32-bit row per slot of the sku index.  Ids are often
+ * the sku itself (an offer id) and descriptive columns repeat (brand), so
+ * a cell equal to its row's sku, or to one of the first distinct values of
+ * its column, is stored once.  No allocation per product.
  */
 #include <csv.h>
 #include <stdint.h>
@@ -11,45 +15,165 @@
 #include <string.h>
 
 #include "csv-file.h"
+#include "err.h"
+#include "exit.h"
 #include "state.h"
 #include "util.h"
 
-static char empty[] = "";
-
-static char *
-arena_dup(struct lk_arena *a, const char *s, size_t n)
-{
-	if (n == 0)
-		return empty;
-	return lk_arena_dup(a, s, n);
-}
+/* Slots of the table of repeated values; it stops taking new ones half full. */
+#define INTERN_SLOTS (1u << 16)
 
 struct loader {
 	struct lk_catalog *c;
 	struct lk_diag *d;
-	struct lk_arena *arena;
-	char **cells;           /* nrows * ncolumns */
-	size_t cap;             /* rows allocated */
-	size_t col;             /* field number in the current row */
-	unsigned long line;
-	int header_done;
-	char **header;
-	size_t nheader, header_cap;
-	int too_wide;
+	const char *const *keep;    /* column names to keep; NULL: all */
+	size_t cap;                 /* rows allocated per kept column */
+	size_t col;                 /* field number in the current row */
+	unsigned long line;         /* records read, the header included */
+	int header_done, too_wide, first_empty, failed, bom_checked;
+	size_t header_cap;
+	uint32_t *intern;           /* offsets of repeated values, 0 = free */
+	size_t nintern;
+	unsigned long *skipped;     /* records that are no row (blank, bad): for line numbers */
+	size_t nskipped, skipped_cap;
+	struct csv_parser p;
 };
 
+static uint64_t
+hash_mem(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	/* FNV's low bits follow the last bytes; mix so "SKU-0000001".. spread. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static int
+same(const char *stored, const char *s, size_t n)
+{
+	return memcmp(stored, s, n) == 0 && stored[n] == '\0';
+}
+
+/* The line of row (the header is line 1), from the records skipped before it. */
+static unsigned long
+row_line(const struct loader *l, size_t row)
+{
+	unsigned long line = (unsigned long)row + 2;
+	size_t i;
+
+	for (i = 0; i < l->nskipped && l->skipped[i] <= line; i++)
+		line++;
+	return line;
+}
+
 static void
-loader_field(void *s, size_t n, void *data)
+skip_record(struct loader *l)
+{
+	if (l->nskipped == l->skipped_cap) {
+		l->skipped_cap = l->skipped_cap ? l->skipped_cap * 2 : 16;
+		l->skipped = lk_xrealloc(l->skipped, l->skipped_cap * sizeof *l->skipped);
+	}
+	l->skipped[l->nskipped++] = l->line;
+}
+
+/* Appends s (n bytes) and its NUL to the strings; its offset. */
+static uint32_t
+append(struct loader *l, const char *s, size_t n)
+{
+	struct lk_catalog *c = l->c;
+	size_t off = c->nstrings_;
+
+	if (c->nstrings_ + n + 1 > c->strings_cap_) {
+		size_t cap = c->strings_cap_ ? c->strings_cap_ : 1 << 16;
+
+		while (cap < c->nstrings_ + n + 1)
+			cap *= 2;
+		if (cap > (size_t)UINT32_MAX + 1)
+			lk_die(LK_EX_SOFTWARE, "catalog.csv: the kept columns hold more than 4 GB");
+		c->strings_ = lk_xrealloc(c->strings_, cap);
+		c->strings_cap_ = cap;
+	}
+	memcpy(c->strings_ + off, s, n);
+	c->strings_[off + n] = '\0';
+	c->nstrings_ += n + 1;
+	return (uint32_t)off;
+}
+
+/* The offset of the cell s (n bytes) of column col in the current row. */
+static uint32_t
+store(struct loader *l, size_t col, const char *s, size_t n)
+{
+	struct lk_catalog *c = l->c;
+	uint32_t off, *slot;
+	size_t h;
+
+	if (n == 0)
+		return 0;
+	if (col == 0)
+		return append(l, s, n);
+	off = c->cells_[0][c->nrows];
+	if (same(c->strings_ + off, s, n))
+		return off;
+	if (l->intern == NULL)
+		l->intern = lk_xcalloc(INTERN_SLOTS, sizeof *l->intern);
+	for (h = hash_mem(s, n) & (INTERN_SLOTS - 1); (off = l->intern[h]) != 0;
+	    h = (h + 1) & (INTERN_SLOTS - 1))
+		if (same(c->strings_ + off, s, n))
+			return off;
+	slot = &l->intern[h];
+	off = append(l, s, n);
+	if (l->nintern < INTERN_SLOTS / 2) {
+		*slot = off;
+		l->nintern++;
+	}
+	return off;
+}
+
+static void
+header_field(struct loader *l, const char *s, size_t n)
+{
+	struct lk_catalog *c = l->c;
+
+	if (c->ncolumns == l->header_cap) {
+		l->header_cap = l->header_cap ? l->header_cap * 2 : 16;
+		c->columns = lk_xrealloc(c->columns, l->header_cap * sizeof *c->columns);
+	}
+	c->columns[c->ncolumns++] = lk_xstrndup(s, n);
+}
+
+static void
+header_done(struct loader *l)
+{
+	struct lk_catalog *c = l->c;
+	size_t i, k;
+
+	l->header_done = 1;
+	c->cells_ = lk_xcalloc(c->ncolumns ? c->ncolumns : 1, sizeof *c->cells_);
+	for (i = 0; i < c->ncolumns; i++) {
+		int want = i == 0 || l->keep == NULL;
+
+		for (k = 0; !want && l->keep[k]; k++)
+			want = strcmp(l->keep[k], c->columns[i]) == 0;
+		if (want)
+			c->cells_[i] = lk_xmalloc(1);
+	}
+}
+
+static void
+loader_field(void *field, size_t n, void *data)
 {
 	struct loader *l = data;
 	struct lk_catalog *c = l->c;
+	const char *s = field ? field : "";
+	size_t i;
 
 	if (!l->header_done) {
-		if (l->nheader == l->header_cap) {
-			l->header_cap = l->header_cap ? l->header_cap * 2 : 16;
-			l->header = lk_xrealloc(l->header, l->header_cap * sizeof *l->header);
-		}
-		l->header[l->nheader++] = lk_xstrndup(s ? s : "", n);
+		header_field(l, s, n);
 		return;
 	}
 	if (l->col >= c->ncolumns) {
@@ -58,10 +182,57 @@ loader_field(void *s, size_t n, void *data)
 		return;
 	}
 	if (c->nrows == l->cap) {
+		if (c->nrows >= UINT32_MAX - 1)
+			lk_die(LK_EX_SOFTWARE, "catalog.csv: more than 4 billion rows");
 		l->cap = l->cap ? l->cap * 2 : 1024;
-		l->cells = lk_xrealloc(l->cells, l->cap * c->ncolumns * sizeof *l->cells);
+		for (i = 0; i < c->ncolumns; i++)
+			if (c->cells_[i])
+				c->cells_[i] = lk_xrealloc(c->cells_[i], l->cap * sizeof **c->cells_);
 	}
-	l->cells[c->nrows * c->ncolumns + l->col++] = arena_dup(l->arena, s ? s : "", n);
+	if (l->col == 0)
+		l->first_empty = n == 0;
+	if (c->cells_[l->col])
+		c->cells_[l->col][c->nrows] = store(l, l->col, s, n);
+	l->col++;
+}
+
+/* Adds row to the sku index, growing it to stay at most half full. */
+static void
+index_row(struct loader *l, size_t row)
+{
+	struct lk_catalog *c = l->c;
+	const char *sku = c->strings_ + c->cells_[0][row];
+	size_t slot, mask;
+	uint32_t r;
+
+	if ((row + 1) * 2 > c->index_cap_) {
+		size_t cap = c->index_cap_ ? c->index_cap_ * 2 : 1024, i;
+
+		free(c->index_);
+		c->index_ = lk_xcalloc(cap, sizeof *c->index_);
+		c->index_cap_ = cap;
+		for (i = 0; i < row; i++) {
+			const char *k = c->strings_ + c->cells_[0][i];
+
+			if (*k == '\0')
+				continue;
+			for (slot = hash_mem(k, strlen(k)) & (cap - 1); c->index_[slot];
+			    slot = (slot + 1) & (cap - 1))
+				;
+			c->index_[slot] = (uint32_t)i + 1;
+		}
+	}
+	mask = c->index_cap_ - 1;
+	for (slot = hash_mem(sku, strlen(sku)) & mask; (r = c->index_[slot]) != 0; slot = (slot + 1) & mask) {
+		if (strcmp(c->strings_ + c->cells_[0][r - 1], sku) == 0) {
+			char ex[LK_EXCERPT_SIZE];
+
+			lk_diag_add(l->d, "catalog.csv", "sku", "'%s' appears twice (lines %lu and %lu)",
+			    lk_excerpt(sku, (size_t)-1, ex), row_line(l, r - 1), l->line);
+			return;
+		}
+	}
+	c->index_[slot] = (uint32_t)row + 1;
 }
 
 static void
@@ -74,155 +245,148 @@ loader_row(int ch, void *data)
 	(void)ch;
 	l->line++;
 	if (!l->header_done) {
-		/* The header row has been collected into l->header. */
-		l->header_done = 1;
-		c->columns = l->header;
-		c->ncolumns = l->nheader;
-		l->header = NULL;
+		header_done(l);
 		return;
 	}
-	if (l->col == 0)
+	if (l->col == 0) {
+		skip_record(l);
 		return;
-	if (l->col == 1 && c->nrows < l->cap && c->ncolumns > 1 &&
-	    l->cells[c->nrows * c->ncolumns][0] == '\0') {
+	}
+	if (l->col == 1 && c->ncolumns > 1 && l->first_empty) {
 		l->col = 0;         /* blank line */
+		skip_record(l);
 		return;
 	}
-	if (l->too_wide)
+	if (l->too_wide) {
 		lk_diag_add(l->d, "catalog.csv", NULL, "line %lu: %zu fields, the header has %zu",
 		    l->line, l->col, c->ncolumns);
-	for (j = l->col; j < c->ncolumns; j++)
-		l->cells[c->nrows * c->ncolumns + j] = empty;
-	if (!l->too_wide)
-		c->nrows++;
-	l->col = 0;
-	l->too_wide = 0;
-}
-
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
-static void
-build_index(struct lk_catalog *c, struct lk_diag *d)
-{
-	size_t i, cap = 16, slot;
-
-	while (cap < c->nrows * 2)
-		cap *= 2;
-	c->index = lk_xcalloc(cap, sizeof *c->index);
-	c->index_cap = cap;
-	for (i = 0; i < c->nrows; i++) {
-		const char *sku = c->rows[i][0];
-
-		if (*sku == '\0') {
-			lk_diag_add(d, "catalog.csv", "sku", "row %zu: empty sku", i + 1);
-			continue;
-		}
-		for (slot = hash_str(sku) & (cap - 1); c->index[slot]; slot = (slot + 1) & (cap - 1)) {
-			if (strcmp(c->rows[c->index[slot] - 1][0], sku) == 0) {
-				lk_diag_add(d, "catalog.csv", "sku", "'%s' appears twice (rows %zu and %zu)",
-				    sku, c->index[slot], i + 1);
-				break;
-			}
-		}
-		if (c->index[slot] == 0)
-			c->index[slot] = i + 1;
-	}
-}
-
-/* Parses catalog.csv text; used on the working tree and on a revision alike. */
-static void
-parse_catalog(const char *buf, size_t len, struct lk_catalog *c, struct lk_diag *d)
-{
-	struct csv_parser p;
-	struct lk_arena *arena = lk_xcalloc(1, sizeof *arena);
-	struct loader l = { 0 };
-	size_t i, off = 0;
-
-	l.c = c;
-	l.d = d;
-	l.arena = arena;
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-		off = 3;
-	csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
-	if (csv_parse(&p, buf + off, len - off, loader_field, loader_row, &l) != len - off ||
-	    csv_fini(&p, loader_field, loader_row, &l) != 0)
-		lk_diag_add(d, "catalog.csv", NULL, "near line %lu: %s", l.line + 1,
-		    csv_strerror(csv_error(&p)));
-	csv_free(&p);
-	if (l.header) {
-		for (i = 0; i < l.nheader; i++)
-			free(l.header[i]);
-		free(l.header);
-	}
-	if (c->ncolumns == 0 || strcmp(c->columns[0], "sku") != 0)
-		lk_diag_add(d, "catalog.csv", NULL, "the first line must be a header starting with 'sku'");
-	c->rows = lk_xcalloc(c->nrows ? c->nrows : 1, sizeof *c->rows);
-	for (i = 0; i < c->nrows; i++)
-		c->rows[i] = l.cells + i * c->ncolumns;
-	if (c->nrows == 0)
-		free(l.cells);
-	c->arena_ = arena;
-	if (c->ncolumns)
-		build_index(c, d);
-}
-
-void lk_overrides_load(struct lk_state *st, const struct lk_catalog *cat,
-    struct lk_override **out, size_t *n, struct lk_diag *d);
-
-void
-lk_catalog_load(struct lk_state *st, struct lk_catalog *c, struct lk_diag *d)
-{
-	char *buf;
-	size_t len;
-
-	memset(c, 0, sizeof *c);
-	if (lk_state_read(st, "catalog.csv", &buf, &len) == -1) {
-		lk_diag_add(d, "catalog.csv", NULL, "missing (a header line 'sku,...' and one row per product)");
+		skip_record(l);
+		l->col = 0;
+		l->too_wide = 0;
 		return;
 	}
-	parse_catalog(buf, len, c, d);
-	free(buf);
+	for (j = l->col; j < c->ncolumns; j++)
+		if (c->cells_[j])
+			c->cells_[j][c->nrows] = 0;
+	if (c->strings_[c->cells_[0][c->nrows]] == '\0')
+		lk_diag_add(l->d, "catalog.csv", "sku", "line %lu: empty sku", l->line);
+	else
+		index_row(l, c->nrows);
+	c->nrows++;
+	l->col = 0;
+}
+
+static int
+feed(const char *piece, size_t len, void *arg)
+{
+	struct loader *l = arg;
+
+	if (!l->bom_checked) {
+		l->bom_checked = 1;
+		if (len >= 3 && memcmp(piece, "\xef\xbb\xbf", 3) == 0)
+			piece += 3, len -= 3;
+	}
+	if (csv_parse(&l->p, piece, len, loader_field, loader_row, l) != len) {
+		l->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+load_begin(struct loader *l, struct lk_catalog *c, const char *const *keep, struct lk_diag *d)
+{
+	memset(c, 0, sizeof *c);
+	memset(l, 0, sizeof *l);
+	l->c = c;
+	l->d = d;
+	l->keep = keep;
+	/* Offset 0 is the empty string of every empty cell. */
+	c->strings_ = lk_xmalloc(1 << 16);
+	c->strings_cap_ = 1 << 16;
+	c->strings_[0] = '\0';
+	c->nstrings_ = 1;
+	csv_init(&l->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+}
+
+static void
+load_end(struct loader *l)
+{
+	struct lk_catalog *c = l->c;
+	size_t i;
+
+	if (l->failed || csv_fini(&l->p, loader_field, loader_row, l) != 0)
+		lk_diag_add(l->d, "catalog.csv", NULL, "near line %lu: %s", l->line + 1,
+		    csv_strerror(csv_error(&l->p)));
+	csv_free(&l->p);
+	free(l->intern);
+	free(l->skipped);
+	if (c->ncolumns == 0 || strcmp(c->columns[0], "sku") != 0)
+		lk_diag_add(l->d, "catalog.csv", NULL, "the first line must be a header starting with 'sku'");
+	if (!l->header_done)
+		header_done(l);
+	/* Growth doubled; give back what the last doubling did not fill. */
+	c->strings_ = lk_xrealloc(c->strings_, c->nstrings_);
+	c->strings_cap_ = c->nstrings_;
+	for (i = 0; i < c->ncolumns; i++)
+		if (c->cells_[i] && c->nrows)
+			c->cells_[i] = lk_xrealloc(c->cells_[i], c->nrows * sizeof **c->cells_);
+}
+
+void
+lk_catalog_load(struct lk_state *st, struct lk_catalog *c, const char *const *keep,
+    struct lk_diag *d)
+{
+	struct loader l;
+
+	load_begin(&l, c, keep, d);
+	if (lk_state_read_each(st, "catalog.csv", feed, &l) == -1) {
+		lk_diag_add(d, "catalog.csv", NULL, "missing (a header line 'sku,...' and one row per product)");
+		csv_free(&l.p);
+		lk_catalog_free(c);
+		return;
+	}
+	load_end(&l);
+}
+
+void
+lk_catalog_parse(const char *text, size_t len, struct lk_catalog *c, struct lk_diag *d)
+{
+	struct loader l;
+
+	load_begin(&l, c, NULL, d);
+	feed(text, len, &l);
+	load_end(&l);
 }
 
 void
 lk_catalog_free(struct lk_catalog *c)
 {
-	struct lk_arena *a = c->arena_;
 	size_t i;
 
-	for (i = 0; i < c->ncolumns; i++)
+	for (i = 0; i < c->ncolumns; i++) {
 		free(c->columns[i]);
-	free(c->columns);
-	if (c->nrows)
-		free(c->rows[0]);
-	free(c->rows);
-	free(c->index);
-	if (a) {
-		lk_arena_free(a);
-		free(a);
+		if (c->cells_)
+			free(c->cells_[i]);
 	}
+	free(c->columns);
+	free(c->cells_);
+	free(c->strings_);
+	free(c->index_);
 	memset(c, 0, sizeof *c);
 }
 
 long
 lk_catalog_find(const struct lk_catalog *c, const char *sku)
 {
-	size_t slot;
+	size_t slot, mask = c->index_cap_ - 1;
+	uint32_t r;
 
-	if (c->index_cap == 0)
+	if (c->index_cap_ == 0)
 		return -1;
-	for (slot = hash_str(sku) & (c->index_cap - 1); c->index[slot];
-	    slot = (slot + 1) & (c->index_cap - 1))
-		if (strcmp(c->rows[c->index[slot] - 1][0], sku) == 0)
-			return (long)c->index[slot] - 1;
+	for (slot = hash_mem(sku, strlen(sku)) & mask; (r = c->index_[slot]) != 0; slot = (slot + 1) & mask)
+		if (strcmp(c->strings_ + c->cells_[0][r - 1], sku) == 0)
+			return (long)r - 1;
 	return -1;
 }
 
@@ -237,13 +401,24 @@ lk_catalog_column(const struct lk_catalog *c, const char *name)
 	return -1;
 }
 
+int
+lk_catalog_kept(const struct lk_catalog *c, int col)
+{
+	return col >= 0 && (size_t)col < c->ncolumns && c->cells_[col] != NULL;
+}
+
 const char *
 lk_catalog_get(const struct lk_catalog *c, long row, int col)
 {
 	if (row < 0 || (size_t)row >= c->nrows || col < 0 || (size_t)col >= c->ncolumns)
 		return "";
-	return c->rows[row][col];
+	if (c->cells_[col] == NULL)
+		lk_die(LK_EX_SOFTWARE, "catalog.csv: column '%s' read but not kept (a bug)", c->columns[col]);
+	return c->strings_ + c->cells_[col][row];
 }
+
+void lk_overrides_load(struct lk_state *st, const struct lk_catalog *cat,
+    struct lk_override **out, size_t *n, struct lk_diag *d);
 
 void
 lk_overrides_load(struct lk_state *st, const struct lk_catalog *cat,

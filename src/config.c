@@ -11,6 +11,7 @@
 #include "err.h"
 #include "exit.h"
 #include "http.h"
+#include "mp.h"
 #include "state.h"
 #include "util.h"
 
@@ -826,10 +827,75 @@ check_security(const struct lk_state *st, const struct lk_config *cfg, struct lk
 void lk_overrides_load(struct lk_state *st, const struct lk_catalog *cat,
     struct lk_override **out, size_t *n, struct lk_diag *d);
 
+static void
+keep_add(const char ***v, size_t *n, const char *name)
+{
+	*v = lk_xrealloc(*v, (*n + 2) * sizeof **v);
+	(*v)[(*n)++] = name;
+	(*v)[*n] = NULL;
+}
+
+static int
+keep_channel(const struct lk_catalog_keep *keep, const char *name)
+{
+	size_t i;
+
+	if (keep->channels == NULL)
+		return 1;
+	for (i = 0; keep->channels[i]; i++)
+		if (strcmp(keep->channels[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The catalog columns keep names, for lk_catalog_load() (NULL-terminated; NULL: all). */
+static const char **
+keep_columns(const struct lk_config *cfg, const struct lk_catalog_keep *keep)
+{
+	const char **v = NULL;
+	size_t n = 0, i, j, k;
+
+	if (keep && (keep->what & LK_KEEP_ALL))
+		return NULL;
+	keep_add(&v, &n, "sku");
+	if (keep && (keep->what & LK_KEEP_IDS)) {
+		for (i = 0; i < cfg->nchannels; i++) {
+			const char *cols[LK_MP_MAX_COLUMNS];
+
+			if (!keep_channel(keep, cfg->channels[i].name))
+				continue;
+			k = lk_mp_channel_columns(&cfg->channels[i], cols);
+			for (j = 0; j < k; j++)
+				keep_add(&v, &n, cols[j]);
+		}
+	}
+	if (keep && (keep->what & LK_KEEP_FILTERS)) {
+		for (i = 0; i < cfg->nfilters; i++) {
+			const struct lk_filter *f = &cfg->filters[i];
+
+			for (j = 0; j < f->ninclude; j++)
+				keep_add(&v, &n, f->include[j].column);
+			for (j = 0; j < f->nexclude; j++)
+				keep_add(&v, &n, f->exclude[j].column);
+		}
+	}
+	return v;
+}
+
 int
 lk_config_load(struct lk_state *st, struct lk_config *cfg, struct lk_diag *d)
 {
+	static const struct lk_catalog_keep all = { LK_KEEP_ALL, NULL };
+
+	return lk_config_load_keep(st, cfg, &all, d);
+}
+
+int
+lk_config_load_keep(struct lk_state *st, struct lk_config *cfg,
+    const struct lk_catalog_keep *keep, struct lk_diag *d)
+{
 	char **names;
+	const char **cols;
 	size_t n, i, before = d->n;
 
 	memset(cfg, 0, sizeof *cfg);
@@ -849,7 +915,9 @@ lk_config_load(struct lk_state *st, struct lk_config *cfg, struct lk_diag *d)
 	for (i = 0; i < n; i++)
 		load_channel(st, names[i], &cfg->channels[cfg->nchannels++], d);
 	lk_strv_free(names, n);
-	lk_catalog_load(st, &cfg->catalog, d);
+	cols = keep_columns(cfg, keep);
+	lk_catalog_load(st, &cfg->catalog, cols, d);
+	free(cols);
 	lk_overrides_load(st, &cfg->catalog, &cfg->overrides, &cfg->noverrides, d);
 	check_references(cfg, d);
 	check_security(st, cfg, d);
@@ -920,7 +988,8 @@ lk_config_filter(const struct lk_config *cfg, const char *name)
 }
 
 struct lk_state *
-lk_config_open_or_die(const char *dir, const char *rev, struct lk_config *cfg)
+lk_config_open_or_die(const char *dir, const char *rev, struct lk_config *cfg,
+    const struct lk_catalog_keep *keep)
 {
 	struct lk_diag d = { 0 };
 	struct lk_state *st;
@@ -930,7 +999,7 @@ lk_config_open_or_die(const char *dir, const char *rev, struct lk_config *cfg)
 	st = lk_state_open(dir, rev, err, sizeof err, &code);
 	if (st == NULL)
 		lk_die(code, "%s", err);
-	if (lk_config_load(st, cfg, &d) == -1) {
+	if (lk_config_load_keep(st, cfg, keep, &d) == -1) {
 		lk_diag_print(&d);
 		lk_die(LK_EX_CONFIG, "%s: %zu configuration problem%s", lk_state_dir(st),
 		    d.n, d.n == 1 ? "" : "s");

@@ -37,7 +37,11 @@ lk_fetch_main(const struct lk_fetch_cmd *cmd)
 	memset(&src, 0, sizeof src);
 	memset(&cfg, 0, sizeof cfg);
 	if (!url) {
-		state = lk_config_open_or_die(cmd->state_dir, NULL, &cfg);
+		/* a listing maps the channel's ids to skus; a source needs no catalog column */
+		const char *chans[2] = { cmd->channel, NULL };
+		struct lk_catalog_keep keep = { LK_KEEP_IDS, chans };
+
+		state = lk_config_open_or_die(cmd->state_dir, NULL, &cfg, cmd->have_kind ? &keep : NULL);
 	}
 	if (cmd->have_kind) {
 		const struct lk_channel *c = lk_config_channel(&cfg, cmd->channel);

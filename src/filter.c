@@ -93,24 +93,16 @@ term_match(const struct term *t, const char *val)
 	return 0;
 }
 
-static const char *
-cell(const struct lk_catalog *c, size_t row, int col)
-{
-	const char *v = c->rows[row][col];
-
-	return v ? v : "";
-}
-
 int
 lk_filter_match(const struct lk_filter_prog *p, const struct lk_catalog *c, size_t row)
 {
 	size_t i;
 
 	for (i = 0; i < p->ninc; i++)
-		if (!term_match(&p->inc[i], cell(c, row, p->inc[i].col)))
+		if (!term_match(&p->inc[i], lk_catalog_get(c, (long)row, p->inc[i].col)))
 			return 0;
 	for (i = 0; i < p->nexc; i++)
-		if (term_match(&p->exc[i], cell(c, row, p->exc[i].col)))
+		if (term_match(&p->exc[i], lk_catalog_get(c, (long)row, p->exc[i].col)))
 			return 0;
 	return 1;
 }

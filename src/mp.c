@@ -189,6 +189,27 @@ lk_mp_envelope(const json_t *j, char *code, size_t codelen, char *msg, size_t ms
 
 /* ---- accounts and checks ---- */
 
+size_t
+lk_mp_channel_columns(const struct lk_channel *ch, const char *out[LK_MP_MAX_COLUMNS])
+{
+	const struct lk_mp *mp = lk_mp_find(ch->marketplace);
+	size_t n = 0, k;
+
+	if (ch->marketplace && strcmp(ch->marketplace, "yml") == 0) {
+		/* push-file.c writes each offer's name and price */
+		out[n++] = "name";
+		out[n++] = "price";
+	}
+	if (mp == NULL)
+		return n;
+	out[n++] = mp->id_column;
+	for (k = 0; mp->more_id_columns && mp->more_id_columns[k] && n < LK_MP_MAX_COLUMNS; k++)
+		out[n++] = mp->more_id_columns[k];
+	if (mp->id == LK_MP_AE && n < LK_MP_MAX_COLUMNS)
+		out[n++] = ch->ae_product_column ? ch->ae_product_column : LK_COL_AE_PID;
+	return n;
+}
+
 char *
 lk_mp_account(const struct lk_mp *mp, const struct lk_channel *ch)
 {
@@ -212,34 +233,49 @@ location(const struct lk_mp *mp, const struct lk_channel *ch)
 	return lk_mp_account(mp, ch);
 }
 
-/* One id on two skus of a catalog column: each pair named, the first few. */
+/*
+ * One id on two skus of a catalog column: each pair named, the first few.
+ * The table holds rows (4 bytes a slot, at most half full), not copies.
+ */
 static void
 check_unique(const struct lk_catalog *cat, const char *column, struct lk_diag *d)
 {
 	int col = lk_catalog_column(cat, column);
-	json_t *seen;
-	size_t i, dups = 0;
+	uint32_t *seen, r;
+	size_t i, h, cap = 1024, dups = 0;
 
 	if (col < 0)
 		return;
-	seen = json_object();
+	while (cap < cat->nrows * 2)
+		cap *= 2;
+	seen = lk_xcalloc(cap, sizeof *seen);
 	for (i = 0; i < cat->nrows; i++) {
-		const char *id = lk_catalog_get(cat, (long)i, col), *sku = lk_catalog_get(cat, (long)i, 0);
-		json_t *first;
+		const char *id = lk_catalog_get(cat, (long)i, col);
+		uint64_t x = 1469598103934665603ULL;  /* FNV-1a, mixed */
+		const char *p;
 
 		if (*id == '\0')
 			continue;
-		if ((first = json_object_get(seen, id)) == NULL) {
-			json_object_set_new(seen, id, json_string(sku));
+		for (p = id; *p; p++)
+			x = (x ^ (unsigned char)*p) * 1099511628211ULL;
+		x ^= x >> 33;
+		x *= 0xff51afd7ed558ccdULL;
+		x ^= x >> 33;
+		for (h = x & (cap - 1); (r = seen[h]) != 0; h = (h + 1) & (cap - 1))
+			if (strcmp(lk_catalog_get(cat, (long)r - 1, col), id) == 0)
+				break;
+		if (r == 0) {
+			seen[h] = (uint32_t)i + 1;
 			continue;
 		}
 		if (dups++ < 10)
 			lk_diag_add(d, "catalog.csv", column, "'%s' is on both %s and %s "
-			    "(one update would carry it twice)", id, json_string_value(first), sku);
+			    "(one update would carry it twice)", id, lk_catalog_get(cat, (long)r - 1, 0),
+			    lk_catalog_get(cat, (long)i, 0));
 	}
 	if (dups > 10)
 		lk_diag_add(d, "catalog.csv", column, "%zu more ids on two skus", dups - 10);
-	json_decref(seen);
+	free(seen);
 }
 
 void

@@ -113,6 +113,13 @@ int lk_mp_auth(const struct lk_mp *mp, const struct lk_channel *ch,
  */
 void lk_mp_check(const struct lk_config *cfg, struct lk_diag *d);
 /*
+ * The catalog columns a channel reads (lk-push, lk-fetch): its
+ * marketplace's id columns, AliExpress's product id column, a yml file's
+ * name and price.  At most LK_MP_MAX_COLUMNS into out; returns the count.
+ */
+#define LK_MP_MAX_COLUMNS 4
+size_t lk_mp_channel_columns(const struct lk_channel *ch, const char *out[LK_MP_MAX_COLUMNS]);
+/*
  * The account a channel speaks for, as a key without secrets: the
  * marketplace, its API root and the credentials entry (variable or file
  * and key, Ozon's Client-Id).  Channels with one key share the account's

@@ -51,7 +51,7 @@ lk_parse_cli_config(struct lk_parse_cli *c, const char *kind)
 
 	if (c->source == NULL)
 		return;
-	c->st = lk_config_open_or_die(c->state_dir, NULL, &c->cfg);
+	c->st = lk_config_open_or_die(c->state_dir, NULL, &c->cfg, NULL);
 	c->have_cfg = 1;
 	src = lk_config_source(&c->cfg, c->source);
 	if (src == NULL)

@@ -229,7 +229,16 @@ lk_push_main(const struct lk_push_cmd *cmd)
 	const char *nofast = getenv("LK_TEST_NO_FASTPATH");
 	int fast = !(nofast && strcmp(nofast, "1") == 0);
 
-	st = lk_config_open_or_die(dir, NULL, &cfg);
+	{
+		/* the ids of the channels pushed (-c), or of every channel */
+		const char **chans = lk_xcalloc(nsel + 1, sizeof *chans);
+		struct lk_catalog_keep keep = { LK_KEEP_IDS, nsel ? chans : NULL };
+
+		for (i = 0; i < nsel; i++)
+			chans[i] = sel[i];
+		st = lk_config_open_or_die(dir, NULL, &cfg, &keep);
+		free(chans);
+	}
 	for (i = 0; i < nsel; i++)
 		if (lk_config_channel(&cfg, sel[i]) == NULL)
 			lk_die(LK_EX_CONFIG, "--channel %s: no channels/%s.json", sel[i], sel[i]);

@@ -506,7 +506,7 @@ lk_reserve_main(const struct lk_reserve_opts *o)
 {
 	struct run r = { 0 };
 
-	r.st = lk_config_open_or_die(o->dir, NULL, &r.cfg);
+	r.st = lk_config_open_or_die(o->dir, NULL, &r.cfg, NULL);
 	r.dry_run = o->dry_run;
 	lk_reserve_init(&r.rsv, lk_now(), r.cfg.global.reserve_max_age,
 	    r.cfg.global.seen_reserve_ttl);

@@ -215,6 +215,53 @@ lk_state_read(struct lk_state *st, const char *rel, char **buf, size_t *len)
 	return rc;
 }
 
+int
+lk_state_read_each(struct lk_state *st, const char *rel,
+    int (*fn)(const char *piece, size_t len, void *arg), void *arg)
+{
+	char *path, buf[1 << 16];
+	FILE *fp;
+	size_t r;
+	int saved;
+
+	if (st->tree) {
+		git_tree_entry *e = NULL;
+		git_blob *blob = NULL;
+
+		if (git_tree_entry_bypath(&e, st->tree, rel) < 0 ||
+		    git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+			git_tree_entry_free(e);
+			errno = ENOENT;
+			return -1;
+		}
+		if (git_blob_lookup(&blob, st->repo, git_tree_entry_id(e)) < 0) {
+			git_tree_entry_free(e);
+			errno = EIO;
+			return -1;
+		}
+		fn(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), arg);
+		git_blob_free(blob);
+		git_tree_entry_free(e);
+		return 0;
+	}
+	path = lk_path_join(st->dir, rel);
+	fp = fopen(path, "rb");
+	free(path);
+	if (fp == NULL)
+		return -1;
+	while ((r = fread(buf, 1, sizeof buf, fp)) > 0)
+		if (fn(buf, r, arg) != 0)
+			break;
+	saved = errno;
+	if (ferror(fp)) {
+		fclose(fp);
+		errno = saved;
+		return -1;
+	}
+	fclose(fp);
+	return 0;
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {

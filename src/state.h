@@ -23,6 +23,7 @@
 #define LK_STATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #include "util.h"
@@ -56,6 +57,13 @@ const char *lk_state_dir(const struct lk_state *st);
 const char *lk_state_lkdir(struct lk_state *st);
 /* Reads a file by its path relative to the state directory; 0, or -1 (errno ENOENT when missing). */
 int lk_state_read(struct lk_state *st, const char *rel, char **buf, size_t *len);
+/*
+ * The same in pieces, for a file too big to hold whole (catalog.csv):
+ * fn gets each in turn and returns 0 to go on, else stops the read.
+ * 0, or -1 (errno ENOENT when missing).
+ */
+int lk_state_read_each(struct lk_state *st, const char *rel,
+    int (*fn)(const char *piece, size_t len, void *arg), void *arg);
 /* Names of the *.json files in a folder ("channels"), without ".json", sorted. */
 char **lk_state_list(struct lk_state *st, const char *folder, size_t *n);
 void lk_strv_free(char **v, size_t n);
@@ -200,23 +208,54 @@ struct lk_filter {
 	size_t nexclude;
 };
 
-/* --- catalog.csv: header row; "sku" first; any further columns --- */
+/*
+ * --- catalog.csv: header row; "sku" first; any further columns ---
+ * A million products must fit every process of a cycle, so the file is
+ * read in pieces, never whole, and only the columns a command keeps
+ * (struct lk_catalog_keep) stay in memory: every cell of them in one
+ * block of NUL-terminated strings, a row's cell a 32-bit offset into it,
+ * a cell equal to its row's sku or to a recent value of its column stored
+ * once; the sku index holds 32-bit row numbers.  Every row is read and
+ * checked all the same, kept or not.
+ */
 struct lk_catalog {
-	char **columns;
+	char **columns;             /* the header: every column, kept or not */
 	size_t ncolumns;
-	char ***rows;               /* rows[i][j]: column j of row i ("" when empty) */
 	size_t nrows;
-	/* open-addressing index sku -> row */
-	size_t *index;
-	size_t index_cap;
-	void *arena_;               /* private: the cells' storage */
+	/* private (catalog.c) */
+	uint32_t **cells_;          /* cells_[col][row]: offset in strings_; NULL: not kept */
+	char *strings_;
+	size_t nstrings_, strings_cap_;
+	uint32_t *index_;           /* sku -> row + 1, open addressing */
+	size_t index_cap_;
 };
 /* Row of sku, or -1. */
 long lk_catalog_find(const struct lk_catalog *c, const char *sku);
-/* Column number, or -1. */
+/* Column number (kept or not), or -1. */
 int lk_catalog_column(const struct lk_catalog *c, const char *name);
-/* The value of column col of row, "" when empty. */
+/*
+ * The value of column col of row, "" when empty (or out of range); valid
+ * until lk_catalog_free().  Reading a column the command did not keep is
+ * a bug: exit 70.
+ */
 const char *lk_catalog_get(const struct lk_catalog *c, long row, int col);
+/* Whether column col is in memory. */
+int lk_catalog_kept(const struct lk_catalog *c, int col);
+
+/*
+ * What a command keeps of catalog.csv besides the skus (which every
+ * command keeps: overrides.csv and the records name products by sku).
+ * NULL: the skus only.
+ */
+enum {
+	LK_KEEP_IDS = 1,            /* the columns the channels read (lk_mp_channel_columns()) */
+	LK_KEEP_FILTERS = 2,        /* the columns the filters name */
+	LK_KEEP_ALL = 4             /* every column */
+};
+struct lk_catalog_keep {
+	unsigned what;
+	const char *const *channels; /* LK_KEEP_IDS: only these channels (NULL-terminated); NULL: all */
+};
 
 /* Catalog columns that hold each marketplace's id. */
 #define LK_COL_WB       "wb_chrt_id"
@@ -249,9 +288,15 @@ struct lk_config {
 	size_t noverrides;
 };
 
+/* Loads everything, the catalog's every column (lk_config_load_keep() with LK_KEEP_ALL). */
 int lk_config_load(struct lk_state *st, struct lk_config *cfg, struct lk_diag *d);
-/* Parts of lk_config_load(), for tools that need only the catalog. */
-void lk_catalog_load(struct lk_state *st, struct lk_catalog *c, struct lk_diag *d);
+int lk_config_load_keep(struct lk_state *st, struct lk_config *cfg,
+    const struct lk_catalog_keep *keep, struct lk_diag *d);
+/* Part of lk_config_load(): catalog.csv with the named columns kept (NULL-terminated; NULL: all). */
+void lk_catalog_load(struct lk_state *st, struct lk_catalog *c, const char *const *keep,
+    struct lk_diag *d);
+/* The same from catalog.csv's text in memory, every column kept (tests, tools). */
+void lk_catalog_parse(const char *text, size_t len, struct lk_catalog *c, struct lk_diag *d);
 void lk_catalog_free(struct lk_catalog *c);
 void lk_config_free(struct lk_config *cfg);
 const struct lk_source *lk_config_source(const struct lk_config *cfg, const char *name);
@@ -260,9 +305,11 @@ const struct lk_filter *lk_config_filter(const struct lk_config *cfg, const char
 
 /*
  * Opens the state directory (--state-dir or $LK_STATE_DIR or "."), at rev,
- * loads the config, and on any problem prints them all and exits 78 (or
- * 66 when the folder is missing).  What most commands call.
+ * loads the config keeping what keep says of the catalog, and on any
+ * problem prints them all and exits 78 (or 66 when the folder is
+ * missing).  What most commands call.
  */
-struct lk_state *lk_config_open_or_die(const char *dir, const char *rev, struct lk_config *cfg);
+struct lk_state *lk_config_open_or_die(const char *dir, const char *rev, struct lk_config *cfg,
+    const struct lk_catalog_keep *keep);
 
 #endif

@@ -15,6 +15,7 @@
  * The seed is fixed: a failure names its iteration and replays.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,6 @@ qty(void)
 
 static const char *skus[NSKU] = { "A1", "A2", "A3", "B1", "B2", "B3" };
 static const char *chnames[NCH] = { "c0", "c1", "c2", "c3", "c4" };
-static char *cols[] = { S("sku"), S("brand") };
 static struct lk_source srcs[NSRC] = {
 	{ .name = S("main"), .on_sale = 1 },
 	{ .name = S("sup"), .on_sale = 1 },
@@ -142,8 +142,7 @@ main(void)
 {
 	static struct lk_channel ch[NCH];
 	static struct lk_rule_step rules[NCH][6], prefix[2];
-	static char *rows[NSKU][2];
-	static char **rowp[NSKU];
+	static char csv[NSKU * 32 + 16];
 	static struct lk_override ovr[8];
 	struct lk_config cfg;
 	int it, bad = 0, reached = 0, cut_seen = 0, held_seen = 0;
@@ -165,15 +164,11 @@ main(void)
 		cfg.global.source_max_age = 3600;
 		cfg.filters = &filt;
 		cfg.nfilters = 1;
-		cfg.catalog.columns = cols;
-		cfg.catalog.ncolumns = 2;
-		cfg.catalog.nrows = nprod;
-		for (i = 0; i < nprod; i++) {
-			rows[i][0] = S(skus[i]);
-			rows[i][1] = S(skus[i][0] == 'A' ? "acme" : "other");
-			rowp[i] = rows[i];
-		}
-		cfg.catalog.rows = rowp;
+		k = (size_t)snprintf(csv, sizeof csv, "sku,brand\n");
+		for (i = 0; i < nprod; i++)
+			k += (size_t)snprintf(csv + k, sizeof csv - k, "%s,%s\n", skus[i],
+			    skus[i][0] == 'A' ? "acme" : "other");
+		lk_catalog_parse(csv, k, &cfg.catalog, &d);
 		/* One prefix for every equal channel, so the groups are valid. */
 		for (i = 0; i < npre; i++) {
 			random_step(&prefix[i]);
@@ -260,6 +255,7 @@ main(void)
 		nrecs = 0;
 		lk_alloc_run(a, NULL, collect, NULL);
 		lk_alloc_free(a);
+		lk_catalog_free(&cfg.catalog);
 
 		/* Which channels held units: no record for that product. */
 		for (i = 0; i < cfg.nchannels; i++)

@@ -3,6 +3,7 @@
  * rounding, the equal split, conditions at their boundaries, filters,
  * overrides, reserve, the catalog, failed sources and snapshots.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,23 +18,19 @@
 /* --- a hand-made config --- */
 
 static struct lk_config cfg;
-static char *cols[] = { S("sku"), S("brand"), S("category") };
-
+/* columns sku, brand (odd rows "acme", even "other"), category */
 static void
 catalog(const char *const *skus, size_t n)
 {
-	size_t i;
+	char csv[4096];
+	size_t i, k = (size_t)snprintf(csv, sizeof csv, "sku,brand,category\n");
+	struct lk_diag d = { 0 };
 
-	cfg.catalog.columns = cols;
-	cfg.catalog.ncolumns = 3;
-	cfg.catalog.nrows = n;
-	cfg.catalog.rows = calloc(n, sizeof *cfg.catalog.rows);
-	for (i = 0; i < n; i++) {
-		cfg.catalog.rows[i] = calloc(3, sizeof(char *));
-		cfg.catalog.rows[i][0] = (char *)skus[i];
-		cfg.catalog.rows[i][1] = S(i % 2 ? "acme" : "other");
-		cfg.catalog.rows[i][2] = S("toys");
-	}
+	for (i = 0; i < n; i++)
+		k += (size_t)snprintf(csv + k, sizeof csv - k, "%s,%s,toys\n", skus[i],
+		    i % 2 ? "acme" : "other");
+	lk_catalog_parse(csv, k, &cfg.catalog, &d);
+	lk_diag_free(&d);
 }
 
 static struct lk_source srcs[3] = {
@@ -45,11 +42,7 @@ static struct lk_source srcs[3] = {
 static void
 reset(void)
 {
-	size_t i;
-
-	for (i = 0; i < cfg.catalog.nrows; i++)
-		free(cfg.catalog.rows[i]);
-	free(cfg.catalog.rows);
+	lk_catalog_free(&cfg.catalog);
 	memset(&cfg, 0, sizeof cfg);
 	cfg.sources = srcs;
 	cfg.nsources = 3;

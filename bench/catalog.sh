@@ -1,0 +1,68 @@
+#!/bin/sh
+# bench/catalog.sh - what catalog.csv costs every process that loads it:
+# a 10-column catalog (sku, the ids of the five marketplaces, name, price;
+# bench/cycle.sh's) of LK_BENCH_CATALOG_N products (default 1,000,000).
+# Each line is a command that loads it and reads nothing on stdin: its
+# wall time and peak RSS, and the bytes per product over the same command
+# on a 1-product catalog, beside the target (< 100 bytes per product in
+# the commands that need only ids, issue 14).
+# The data is generated once into bench/out/catalog/ (delete it to redo).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/bench/out/catalog
+n=${LK_BENCH_CATALOG_N:-1000000}
+PATH="$top/cmd:$PATH"
+LK_CAT_T=bench-token
+export PATH LK_CAT_T
+
+# state DIR N: the state directory with an N-product catalog and a channel per marketplace
+state() {
+	st=$1
+	rm -rf "$st" && mkdir -p "$st/channels" "$st/sources"
+	awk -v n="$2" 'BEGIN {
+		print "sku,wb_chrt_id,ozon_offer_id,ym_sku,mm_offer_id,ae_sku_code,ae_product_id,ae_sku_id,name,price"
+		for (i = 1; i <= n; i++) {
+			s = sprintf("SKU-%07d", i)
+			printf "%s,%d,%s,%s,%s,%s,%d,%.0f,Item %d,%d.50\n", s, 10000000 + i, s, s, s, s, 1005000000 + int((i + 1) / 2), 12000000000 + i, i, i % 5000
+		}
+	}' >"$st/catalog.csv"
+	echo '{}' >"$st/lk.json"
+	echo '{"kind": "yml", "url": "file:///dev/null"}' >"$st/sources/main.json"
+	for m in wb ozon ym mm ae; do
+		printf '{"marketplace": "%s", "warehouse_id": 1, "campaign_id": 1, "business_id": 1, "credentials": {"env": "LK_CAT_T", "client_id": "1"}, "base_url": "http://127.0.0.1:9", "sources": ["main"], "rule": []}\n' \
+		    "$m" >"$st/channels/$m.json"
+	done
+}
+
+# rss NAME DIR CMD ARGS...: "wall_s peak_rss_kb" of CMD -C DIR ARGS </dev/null
+rss() {
+	name=$1 st=$2 cmd=$3
+	shift 3
+	/usr/bin/time -f '%e %M' -o "$out/time" "$cmd" -C "$st" "$@" </dev/null >/dev/null 2>"$out/err" ||
+	    { echo "$name failed:"; cat "$out/err"; }
+	cat "$out/time"
+}
+
+measure() {
+	name=$1
+	shift
+	small=$(rss "$name" "$out/st1" "$@" | cut -d' ' -f2)
+	big=$(rss "$name" "$out/st" "$@")
+	awk -v name="$name" -v w="${big% *}" -v s="$small" -v b="${big#* }" -v n="$n" -v t="$target" 'BEGIN {
+		printf "%-38s %6.2f s %6.0f MB %6.0f B/product%s\n", name, w, b / 1024, (b - s) * 1024 / n,
+		    t == "" ? "" : "  (target < " t ")" }'
+}
+
+mkdir -p "$out"
+if [ ! -f "$out/st/catalog.csv" ] || [ "$(wc -l <"$out/st/catalog.csv")" -ne $((n + 1)) ]; then
+	state "$out/st" "$n"
+	state "$out/st1" 1
+fi
+echo "products $n, 10 columns, $(du -m "$out/st/catalog.csv" | cut -f1) MB"
+target=
+measure "skus only (lk-reserve -n)" lk-reserve -n
+target=100
+measure "one channel's ids (lk-push -n -c wb)" lk-push -n -c wb
+measure "every channel's ids (lk-push -n)" lk-push -n
+target=
+measure "lk-state check (ids + rules)" lk-state check
