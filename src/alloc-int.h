@@ -76,8 +76,6 @@ struct lk_alloc {
 	const struct lk_catalog *cat;
 	size_t nprod;
 	const char **sku;           /* per row: the catalog's sku */
-	struct { uint32_t row, hash; } *ht; /* open addressing: row + 1 (0 empty), sku hash */
-	size_t htmask;
 	uint32_t *order;            /* rows in sku order */
 	struct asrc *src;
 	size_t nsrc;

@@ -10,62 +10,23 @@
 #include "alloc-int.h"
 #include "err.h"
 
-/* --- the product table: catalog rows by sku --- */
-
-static uint32_t
-h32(const char *s, size_t n)
-{
-	uint64_t h = lk_alloc_hash(s, n);
-
-	/* FNV's low bits follow the last bytes; mix so "SKU-0000001".. spread. */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return (uint32_t)h;
-}
+/* --- the product table: catalog rows, found by sku through the catalog's index --- */
 
 static void
 build_index(struct lk_alloc *a)
 {
-	size_t cap = 16, i;
+	size_t i;
 
-	/* One array of sku pointers: a lookup then costs one miss less. */
+	/* One array of sku pointers: the output and the snapshots name rows often. */
 	a->sku = lk_xmalloc((a->nprod ? a->nprod : 1) * sizeof *a->sku);
 	for (i = 0; i < a->nprod; i++)
 		a->sku[i] = lk_catalog_get(a->cat, (long)i, 0);
-	while (cap < a->nprod * 2)
-		cap <<= 1;
-	a->ht = lk_xcalloc(cap, sizeof *a->ht);
-	a->htmask = cap - 1;
-	/* The catalog loader refuses duplicate skus, so no lookup first. */
-	for (i = 0; i < a->nprod; i++) {
-		const char *sku = a->sku[i];
-		uint32_t h = h32(sku, strlen(sku));
-		size_t j = h & a->htmask;
-
-		while (a->ht[j].row)
-			j = (j + 1) & a->htmask;
-		a->ht[j].row = (uint32_t)i + 1;
-		a->ht[j].hash = h;
-	}
 }
 
 long
 lk_alloc_find(const struct lk_alloc *a, const char *sku, size_t len)
 {
-	uint32_t h = h32(sku, len);
-	size_t j = h & a->htmask;
-
-	for (; a->ht[j].row; j = (j + 1) & a->htmask) {
-		const char *k;
-
-		if (a->ht[j].hash != h)
-			continue;
-		k = a->sku[a->ht[j].row - 1];
-		if (strncmp(k, sku, len) == 0 && k[len] == '\0')
-			return (long)a->ht[j].row - 1;
-	}
-	return -1;
+	return lk_catalog_find_n(a->cat, sku, len);
 }
 
 static const char *const *sort_sku;
@@ -495,7 +456,6 @@ lk_alloc_free(struct lk_alloc *a)
 	json_decref(a->reserve_orders);
 	for (i = 0; i < a->ndropped_skus; i++)
 		free(a->dropped_skus[i]);
-	free(a->ht);
 	free(a->sku);
 	free(a->order);
 	free(a->unknown_src_name);

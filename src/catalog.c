@@ -53,10 +53,16 @@ hash_mem(const char *s, size_t n)
 	return h;
 }
 
+/* Whether the stored string is s (n bytes); never reads past its NUL. */
 static int
 same(const char *stored, const char *s, size_t n)
 {
-	return memcmp(stored, s, n) == 0 && stored[n] == '\0';
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (stored[i] != s[i] || stored[i] == '\0')
+			return 0;
+	return stored[n] == '\0';
 }
 
 /* The line of row (the header is line 1), from the records skipped before it. */
@@ -379,13 +385,19 @@ lk_catalog_free(struct lk_catalog *c)
 long
 lk_catalog_find(const struct lk_catalog *c, const char *sku)
 {
+	return lk_catalog_find_n(c, sku, strlen(sku));
+}
+
+long
+lk_catalog_find_n(const struct lk_catalog *c, const char *sku, size_t len)
+{
 	size_t slot, mask = c->index_cap_ - 1;
 	uint32_t r;
 
 	if (c->index_cap_ == 0)
 		return -1;
-	for (slot = hash_mem(sku, strlen(sku)) & mask; (r = c->index_[slot]) != 0; slot = (slot + 1) & mask)
-		if (strcmp(c->strings_ + c->cells_[0][r - 1], sku) == 0)
+	for (slot = hash_mem(sku, len) & mask; (r = c->index_[slot]) != 0; slot = (slot + 1) & mask)
+		if (same(c->strings_ + c->cells_[0][r - 1], sku, len))
 			return (long)r - 1;
 	return -1;
 }

@@ -231,6 +231,8 @@ struct lk_catalog {
 };
 /* Row of sku, or -1. */
 long lk_catalog_find(const struct lk_catalog *c, const char *sku);
+/* The same for len bytes of sku (not NUL-terminated). */
+long lk_catalog_find_n(const struct lk_catalog *c, const char *sku, size_t len);
 /* Column number (kept or not), or -1. */
 int lk_catalog_column(const struct lk_catalog *c, const char *name);
 /*
