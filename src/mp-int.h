@@ -6,6 +6,7 @@
 #ifndef LK_MP_INT_H
 #define LK_MP_INT_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
 
@@ -17,8 +18,9 @@
 
 /* ---- listings (mp-read.c) ---- */
 
+/* Marketplace id -> catalog row: open addressing over the catalog's own strings. */
 struct lk_mpread_idmap {
-	const char **key, **sku;
+	uint32_t *slot;             /* catalog row + 1; 0 = free */
 	size_t cap;
 };
 
@@ -40,9 +42,13 @@ struct lk_mpread_ctx {
 	char first_unknown[80];
 	long long nrec;
 	char now[21];
-	json_t *shown;              /* marketplace ids a stocks listing reported */
+	unsigned char *shown;       /* stocks: per catalog row, whether the listing reported its id */
 	void *mpdata;               /* the marketplace file's own state during a listing */
 	int no_unreported;          /* stocks: items not reported are unknown, not 0 */
+	/* lk_mpread_shared(): where the account's items go as they arrive */
+	void (*each)(struct lk_mpread_ctx *c, json_t *item);
+	FILE *share;                /* the other channels' copy being written, or NULL */
+	int share_failed;
 };
 
 /* Sets c->err and c->rc; returns code. */
@@ -69,14 +75,21 @@ json_t *lk_mpread_ids(struct lk_mpread_ctx *c, size_t *pos, long n, int numeric)
 
 /*
  * An account-wide listing (the API lists the whole account; each channel
- * keeps its share) read once per lk-sync run: with $LK_RUN_DIR set (by
- * lk-sync), the first channel of the account to ask runs read(c) and keeps
- * its result in RUNDIR/shared-NAME-ACCOUNT.json; the others, waiting on
- * its lock, take that.  Without it, read(c) runs every time.  Returns a
- * new reference, or NULL with c->err / c->rc set by read.
+ * keeps its share) read once per lk-sync run.  read(c) lists the account
+ * and hands each item to lk_mpread_item() as its page arrives, which
+ * gives it to each(c, item): nothing of the account is held.  With
+ * $LK_RUN_DIR set (by lk-sync), the first channel of the account to ask
+ * runs read(c) and also writes the items, one JSON object a line, to
+ * RUNDIR/shared-NAME-ACCOUNT.ndjson, renamed into place only when read
+ * succeeded; the others, waiting on its lock, read the items from that
+ * file one at a time (a failed listing leaves no file: the next channel
+ * reads the account itself).  Without it, read(c) runs every time.
+ * Returns 0, or the exit code with c->err set.
  */
-json_t *lk_mpread_shared(struct lk_mpread_ctx *c, const char *name,
-    json_t *(*read)(struct lk_mpread_ctx *c));
+int lk_mpread_shared(struct lk_mpread_ctx *c, const char *name, int (*read)(struct lk_mpread_ctx *c),
+    void (*each)(struct lk_mpread_ctx *c, json_t *item));
+/* One item of an account-wide listing (borrowed): to the other channels' copy, then to each(). */
+void lk_mpread_item(struct lk_mpread_ctx *c, json_t *item);
 
 /* Records; marketplace ids the catalog does not know are counted and left out. */
 void lk_mpread_order(struct lk_mpread_ctx *c, const char *id, const char *mpid, long long qty,

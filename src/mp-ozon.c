@@ -259,49 +259,30 @@ ozon_warehouses(struct lk_mpread_ctx *c)
 	    "has_next", ozon_wh_item);
 }
 
-static void
-ozon_collect(struct lk_mpread_ctx *c, json_t *it)
-{
-	json_array_append(c->mpdata, it);
-}
-
-/* Every product's stock by scheme, for the whole account: a JSON array of the items, or NULL. */
-static json_t *
+/* Every product's stock by scheme, for the whole account, each item to lk_mpread_item(). */
+static int
 ozon_account_stocks(struct lk_mpread_ctx *c)
 {
 	json_t *body = json_pack("{s:i,s:{s:s}}", "limit", (int)lk_mpread_page(c, 1000), "filter",
-	    "visibility", "ALL"), *all = json_array();
-	int rc;
+	    "visibility", "ALL");
 
-	c->mpdata = all;
-	rc = ozon_paged(c, "/v4/product/info/stocks", body, "cursor", "items", "cursor", NULL, ozon_collect);
-	c->mpdata = NULL;
-	if (rc != 0) {
-		json_decref(all);
-		return NULL;
-	}
-	return all;
+	return ozon_paged(c, "/v4/product/info/stocks", body, "cursor", "items", "cursor", NULL, lk_mpread_item);
 }
 
 static int
 ozon_stocks(struct lk_mpread_ctx *c)
 {
-	json_t *ask, *all, *r, *x;
+	json_t *ask, *r, *x;
 	size_t pos, i;
 	int rc;
 
 	if (lk_mpread_need(c, c->ch->warehouse_id, "warehouse_id"))
 		return c->rc;
-	/* The account's listing, read once per run; then what is on the channel's warehouse. */
-	if ((all = lk_mpread_shared(c, "ozon-stocks", ozon_account_stocks)) == NULL)
-		return c->rc;
+	/* The account's listing, read once per run; what is on the channel's warehouse as it comes. */
 	ask = json_array();
 	c->mpdata = ask;
-	json_array_foreach(all, i, x)
-		ozon_stock_item(c, x);
+	rc = lk_mpread_shared(c, "ozon-stocks", ozon_account_stocks, ozon_stock_item);
 	c->mpdata = NULL;
-	json_decref(all);
-	rc = 0;
 	/*
 	 * Per warehouse: POST /v2/product/info/stocks-by-warehouse/fbs, Ozon
 	 * skus in batches of 500 -> {sku,offer_id,present,reserved,warehouse_id}

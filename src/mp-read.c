@@ -5,6 +5,7 @@
  * the mapping of marketplace ids to catalog skus, the records and the
  * orders sentinel.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,14 +17,13 @@
 #include <jansson.h>
 
 #include "atomic.h"
+#include "confine.h"
 #include "err.h"
 #include "exit.h"
 #include "mp-int.h"
 #include "ndjson.h"
 #include "secrets.h"
 #include "util.h"
-
-#define MAX_PAGES 100000
 
 int
 lk_mpread_fail(struct lk_mpread_ctx *c, int code, const char *fmt, ...)
@@ -49,37 +49,43 @@ hash(const char *s)
 	return h;
 }
 
+/*
+ * The table holds catalog row numbers and compares the catalog's own
+ * strings: 4 bytes a slot, at most half full, no copy of an id.  A
+ * duplicate id maps to its first row.
+ */
 static void
 map_build(struct lk_mpread_ctx *c, const char *column)
 {
 	const struct lk_catalog *cat = &c->cfg->catalog;
-	size_t i;
+	size_t i, mask;
 
-	free(c->map.key);
-	free(c->map.sku);
+	free(c->map.slot);
 	memset(&c->map, 0, sizeof c->map);
 	c->idcol = lk_catalog_column(cat, column);
 	c->idname = column;
+	if (c->shown)
+		memset(c->shown, 0, cat->nrows);
 	if (c->idcol < 0)
 		return;
+	if (cat->nrows >= UINT32_MAX / 2)
+		lk_die(LK_EX_SOFTWARE, "catalog.csv: too many rows");
 	c->map.cap = 64;
 	while (c->map.cap < cat->nrows * 2 + 2)
 		c->map.cap *= 2;
-	c->map.key = lk_xcalloc(c->map.cap, sizeof *c->map.key);
-	c->map.sku = lk_xcalloc(c->map.cap, sizeof *c->map.sku);
+	mask = c->map.cap - 1;
+	c->map.slot = lk_xcalloc(c->map.cap, sizeof *c->map.slot);
 	for (i = 0; i < cat->nrows; i++) {
 		const char *id = lk_catalog_get(cat, (long)i, c->idcol);
 		size_t h;
 
 		if (*id == '\0')
 			continue;
-		for (h = hash(id) & (c->map.cap - 1); c->map.key[h]; h = (h + 1) & (c->map.cap - 1))
-			if (strcmp(c->map.key[h], id) == 0)
+		for (h = hash(id) & mask; c->map.slot[h]; h = (h + 1) & mask)
+			if (strcmp(lk_catalog_get(cat, (long)c->map.slot[h] - 1, c->idcol), id) == 0)
 				break;
-		if (c->map.key[h] == NULL) {
-			c->map.key[h] = id;
-			c->map.sku[h] = lk_catalog_get(cat, (long)i, 0);
-		}
+		if (c->map.slot[h] == 0)
+			c->map.slot[h] = (uint32_t)i + 1;
 	}
 }
 
@@ -90,17 +96,27 @@ lk_mpread_column(struct lk_mpread_ctx *c, const char *column)
 	return c->idcol < 0 ? -1 : 0;
 }
 
+/* The catalog row of a marketplace id, or -1. */
+static long
+map_row(struct lk_mpread_ctx *c, const char *id)
+{
+	const struct lk_catalog *cat = &c->cfg->catalog;
+	size_t h, mask = c->map.cap - 1;
+
+	if (c->map.cap == 0 || id == NULL)
+		return -1;
+	for (h = hash(id) & mask; c->map.slot[h]; h = (h + 1) & mask)
+		if (strcmp(lk_catalog_get(cat, (long)c->map.slot[h] - 1, c->idcol), id) == 0)
+			return (long)c->map.slot[h] - 1;
+	return -1;
+}
+
 static const char *
 map_sku(struct lk_mpread_ctx *c, const char *id)
 {
-	size_t h;
+	long row = map_row(c, id);
 
-	if (c->map.cap == 0 || id == NULL)
-		return NULL;
-	for (h = hash(id) & (c->map.cap - 1); c->map.key[h]; h = (h + 1) & (c->map.cap - 1))
-		if (strcmp(c->map.key[h], id) == 0)
-			return c->map.sku[h];
-	return NULL;
+	return row < 0 ? NULL : lk_catalog_get(&c->cfg->catalog, row, 0);
 }
 
 static void
@@ -157,10 +173,11 @@ emit_unreported(struct lk_mpread_ctx *c)
 
 	if (c->idcol < 0)
 		return;
+	/* a duplicate id is its first row's: reported or emitted there */
 	for (i = 0; i < cat->nrows; i++) {
 		const char *id = lk_catalog_get(cat, (long)i, c->idcol);
 
-		if (*id && json_object_get(c->shown, id) == NULL)
+		if (*id && !c->shown[i] && map_row(c, id) == (long)i)
 			lk_mpread_seen(c, id, 0);
 	}
 }
@@ -174,15 +191,15 @@ lk_mpread_sku(struct lk_mpread_ctx *c, const char *mpid)
 void
 lk_mpread_seen(struct lk_mpread_ctx *c, const char *mpid, long long qty)
 {
-	const char *sku = map_sku(c, mpid);
+	long row = map_row(c, mpid);
 
-	if (sku == NULL) {
+	if (row < 0) {
 		unknown(c, mpid);
 		return;
 	}
 	if (c->shown)
-		json_object_set_new(c->shown, mpid, json_true());
-	lk_mpread_seen_sku(c, sku, qty);
+		c->shown[row] = 1;
+	lk_mpread_seen_sku(c, lk_catalog_get(&c->cfg->catalog, row, 0), qty);
 }
 
 void
@@ -312,24 +329,62 @@ done:
 	return out;
 }
 
-json_t *
-lk_mpread_shared(struct lk_mpread_ctx *c, const char *name, json_t *(*read)(struct lk_mpread_ctx *c))
+void
+lk_mpread_item(struct lk_mpread_ctx *c, json_t *item)
 {
-	const char *run = getenv("LK_RUN_DIR");
-	char *acct, *path, *lock, *text;
-	unsigned long long h = 1469598103934665603ULL;
-	const unsigned char *p;
+	if (c->share != NULL && !c->share_failed &&
+	    (json_dumpf(item, c->share, JSON_COMPACT) != 0 || putc('\n', c->share) == EOF))
+		c->share_failed = 1;
+	c->each(c, item);
+}
+
+/* Gives each item of a complete shared listing to c->each, one line at a time. */
+static int
+shared_replay(struct lk_mpread_ctx *c, FILE *fp, const char *path)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long n = 0;
 	json_error_t je;
 	json_t *j;
-	int fd;
+	int rc = 0;
 
+	while (rc == 0 && (len = getline(&line, &cap, fp)) > 0) {
+		n++;
+		if ((j = json_loadb(line, (size_t)len, 0, &je)) == NULL) {
+			rc = lk_mpread_fail(c, LK_EX_SOFTWARE, "%s: %s:%lu: not JSON", c->ch->name, path, n);
+			break;
+		}
+		c->each(c, j);
+		json_decref(j);
+	}
+	if (rc == 0 && ferror(fp))
+		rc = lk_mpread_fail(c, LK_EX_IOERR, "%s: cannot read '%s'", c->ch->name, path);
+	free(line);
+	return rc;
+}
+
+int
+lk_mpread_shared(struct lk_mpread_ctx *c, const char *name, int (*read)(struct lk_mpread_ctx *c),
+    void (*each)(struct lk_mpread_ctx *c, json_t *item))
+{
+	const char *run = getenv("LK_RUN_DIR");
+	char *acct, *path, *lock;
+	unsigned long long h = 1469598103934665603ULL;
+	const unsigned char *p;
+	struct lk_atomic a;
+	FILE *fp;
+	int fd, rc;
+
+	c->each = each;
 	if (run == NULL || *run == '\0')
 		return read(c);
 	acct = lk_mp_account(c->mp, c->ch);
 	for (p = (const unsigned char *)acct; *p; p++)
 		h = (h ^ *p) * 1099511628211ULL;
 	free(acct);
-	path = lk_xasprintf("%s/shared-%s-%016llx.json", run, name, h);
+	path = lk_xasprintf("%s/shared-%s-%016llx.ndjson", run, name, h);
 	lock = lk_xasprintf("%s.lock", path);
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1 || flock(fd, LOCK_EX) == -1) {
@@ -340,17 +395,34 @@ lk_mpread_shared(struct lk_mpread_ctx *c, const char *name, json_t *(*read)(stru
 		free(lock);
 		return read(c);
 	}
-	j = json_load_file(path, 0, &je);
-	if (j == NULL && (j = read(c)) != NULL) {
-		text = json_dumps(j, JSON_COMPACT);
-		if (text == NULL || lk_atomic_write(path, text, strlen(text)) != 0)
+	if ((fp = lk_confine_fopen(path, "r")) != NULL) {
+		rc = shared_replay(c, fp, path);
+		fclose(fp);
+	} else {
+		if (errno != ENOENT)
+			lk_warn("%s: cannot read '%s':", c->ch->name, path);
+		if (lk_atomic_open(&a, path) == 0)
+			c->share = a.fp;
+		else
 			lk_warn("%s: cannot keep the listing in %s:", c->ch->name, path);
-		free(text);
+		c->share_failed = 0;
+		rc = read(c);
+		if (c->share != NULL) {
+			/* only a complete listing is kept: the next channel reads a failed one itself */
+			if (rc != 0 || c->share_failed) {
+				if (rc == 0)
+					lk_warn("%s: cannot keep the listing in %s:", c->ch->name, path);
+				lk_atomic_abort(&a);
+			} else if (lk_atomic_commit(&a) != 0) {
+				lk_warn("%s: cannot keep the listing in %s:", c->ch->name, path);
+			}
+			c->share = NULL;
+		}
 	}
 	close(fd);      /* releases the lock */
 	free(path);
 	free(lock);
-	return j;
+	return rc;
 }
 
 long
@@ -430,9 +502,9 @@ lk_mpread_run(const struct lk_config *cfg, const struct lk_channel *ch,
 		goto sentinel;
 	}
 	c.auth = curl_slist_append(c.auth, "Accept: application/json");
-	map_build(&c, c.mp->id_column);
 	if (kind == LK_MPREAD_STOCKS)
-		c.shown = json_object();
+		c.shown = lk_xcalloc(cfg->catalog.nrows + 1, 1);
+	map_build(&c, c.mp->id_column);
 	switch (kind) {
 	case LK_MPREAD_ORDERS: fn = c.mp->orders; break;
 	case LK_MPREAD_STOCKS: fn = c.mp->stocks; break;
@@ -444,8 +516,6 @@ lk_mpread_run(const struct lk_config *cfg, const struct lk_channel *ch,
 	} else if (kind == LK_MPREAD_STOCKS) {
 		/* Nothing seen is not "0 shown": no record at all. */
 		lk_info("%s: %s documents no call that reads its stock; nothing seen", ch->name, c.mp->title);
-		json_decref(c.shown);
-		c.shown = NULL;
 		rc = 0;
 		goto done;
 	} else {
@@ -455,7 +525,6 @@ lk_mpread_run(const struct lk_config *cfg, const struct lk_channel *ch,
 	if (kind == LK_MPREAD_STOCKS && rc == 0 && !c.no_unreported)
 		emit_unreported(&c);
 done:
-	json_decref(c.shown);
 	if (c.unknown > 0)
 		lk_warn("%s: %lld item%s not in catalog.csv's %s column (first: %s); left out",
 		    ch->name, c.unknown, c.unknown == 1 ? "" : "s", c.idname, c.first_unknown);
@@ -475,7 +544,7 @@ sentinel:
 	}
 	curl_slist_free_all(c.auth);
 	lk_secret_free(c.token);
-	free(c.map.key);
-	free(c.map.sku);
+	free(c.map.slot);
+	free(c.shown);
 	return rc;
 }

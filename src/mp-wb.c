@@ -233,25 +233,25 @@ wbord_cmp(const void *a, const void *b)
  * order however old; the history (GET /api/v3/orders, windows of at most
  * 30 days over --since) adds those already on assembly (confirm) and
  * recent ones in other states; their status comes from POST
- * /api/v3/orders/status, 1000 ids a call.  As a JSON array of
- * {id,chrtId,warehouseId,createdAt,status}, or NULL (c->err).
+ * /api/v3/orders/status, 1000 ids a call.  Each order, as
+ * {id,chrtId,warehouseId,createdAt,status}, to lk_mpread_item().
  */
-static json_t *
+static int
 wb_account_orders(struct lk_mpread_ctx *c)
 {
 	struct wbords w = { NULL, 0, 0 };
 	size_t n, i, k;
 	time_t now = lk_now(), from = now - (time_t)c->o->since, to;
 	long lim = lk_mpread_page(c, 1000);
-	json_t *r, *out = NULL, *all;
-	int more;
+	json_t *r;
+	int more, rc = 0;
 
 	if ((r = lk_mpread_api(c, "GET", "/api/v3/orders/new", NULL)) == NULL)
-		return NULL;
+		return c->rc;
 	more = wb_add(&w, r);
 	json_decref(r);
 	if (more == -1) {
-		lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders/new: unexpected answer", c->ch->name);
+		rc = lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders/new: unexpected answer", c->ch->name);
 		goto out;
 	}
 	for (; from < now; from = to) {
@@ -265,19 +265,21 @@ wb_account_orders(struct lk_mpread_ctx *c)
 
 			snprintf(path, sizeof path, "/api/v3/orders?limit=%ld&next=%lld&dateFrom=%lld&dateTo=%lld",
 			    lim, next, (long long)from, (long long)to);
-			if ((r = lk_mpread_api(c, "GET", path, NULL)) == NULL)
+			if ((r = lk_mpread_api(c, "GET", path, NULL)) == NULL) {
+				rc = c->rc;
 				goto out;
+			}
 			more = wb_add(&w, r);
 			nn = lk_mp_jint(r, "next", -1);
 			json_decref(r);
 			if (more == -1) {
-				lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders: unexpected answer", c->ch->name);
+				rc = lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders: unexpected answer", c->ch->name);
 				goto out;
 			}
 			if (more == 0)
 				break;
 			if (nn <= next || ++pages > LK_MP_MAX_PAGES) {
-				lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders: the listing does not advance (next %lld)",
+				rc = lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: orders: the listing does not advance (next %lld)",
 				    c->ch->name, nn);
 				goto out;
 			}
@@ -290,7 +292,6 @@ wb_account_orders(struct lk_mpread_ctx *c)
 	for (i = n = 0; i < w.n; i++)
 		if (n == 0 || w.v[n - 1].id != w.v[i].id)
 			w.v[n++] = w.v[i];
-	all = json_array();
 	for (i = 0; i < n; ) {
 		json_t *ids = json_array(), *o;
 		size_t start = i;
@@ -298,11 +299,11 @@ wb_account_orders(struct lk_mpread_ctx *c)
 		for (; i < n && json_array_size(ids) < 1000; i++)
 			json_array_append_new(ids, json_integer(w.v[i].id));
 		if ((r = lk_mpread_api(c, "POST", "/api/v3/orders/status", json_pack("{s:o}", "orders", ids))) == NULL) {
-			json_decref(all);
+			rc = c->rc;
 			goto out;
 		}
 		for (k = start; k < i; k++) {
-			json_t *st = NULL;
+			json_t *st = NULL, *rec;
 			size_t j;
 			const char *ss;
 
@@ -313,45 +314,46 @@ wb_account_orders(struct lk_mpread_ctx *c)
 				}
 			if (st == NULL) {
 				json_decref(r);
-				json_decref(all);
-				lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: no status for order %lld", c->ch->name, w.v[k].id);
+				rc = lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: no status for order %lld", c->ch->name, w.v[k].id);
 				goto out;
 			}
 			ss = lk_mp_jstr(st, "supplierStatus", NULL, 0);
-			json_array_append_new(all, json_pack("{s:I,s:s,s:I,s:s,s:s}", "id", (json_int_t)w.v[k].id,
+			rec = json_pack("{s:I,s:s,s:I,s:s,s:s}", "id", (json_int_t)w.v[k].id,
 			    "chrtId", w.v[k].chrt, "warehouseId", (json_int_t)w.v[k].wh, "createdAt", w.v[k].at,
-			    "status", ss ? ss : ""));
+			    "status", ss ? ss : "");
+			lk_mpread_item(c, rec);
+			json_decref(rec);
 		}
 		json_decref(r);
 	}
-	out = all;
 out:
 	free(w.v);
-	return out;
+	return rc;
 }
 
-/* The account's orders, read once per run (lk_mpread_shared), that came to the channel's warehouse. */
+/* An order of the account: the channel's when it came to its warehouse. */
+static void
+wb_order_item(struct lk_mpread_ctx *c, json_t *o)
+{
+	char idb[32];
+
+	if (lk_mp_jint(o, "warehouseId", 0) != c->ch->warehouse_id)
+		return;
+	snprintf(idb, sizeof idb, "%lld", lk_mp_jint(o, "id", 0));
+	lk_mpread_order(c, idb, lk_mp_jstr(o, "chrtId", NULL, 0), 1, lk_mp_jstr(o, "status", NULL, 0),
+	    lk_mp_jstr(o, "createdAt", NULL, 0));
+}
+
+/* The account's orders, read once per run (lk_mpread_shared). */
 static int
 wb_orders(struct lk_mpread_ctx *c)
 {
-	json_t *all, *o;
-	size_t i;
-	char name[48], idb[32];
+	char name[48];
 
 	if (lk_mpread_need(c, c->ch->warehouse_id, "warehouse_id"))
 		return c->rc;
 	snprintf(name, sizeof name, "wb-orders-%lld", c->o->since);
-	if ((all = lk_mpread_shared(c, name, wb_account_orders)) == NULL)
-		return c->rc ? c->rc : lk_mpread_fail(c, LK_EX_SOFTWARE, "%s: orders: no listing", c->ch->name);
-	json_array_foreach(all, i, o) {
-		if (lk_mp_jint(o, "warehouseId", 0) != c->ch->warehouse_id)
-			continue;
-		snprintf(idb, sizeof idb, "%lld", lk_mp_jint(o, "id", 0));
-		lk_mpread_order(c, idb, lk_mp_jstr(o, "chrtId", NULL, 0), 1, lk_mp_jstr(o, "status", NULL, 0),
-		    lk_mp_jstr(o, "createdAt", NULL, 0));
-	}
-	json_decref(all);
-	return 0;
+	return lk_mpread_shared(c, name, wb_account_orders, wb_order_item);
 }
 
 static int

@@ -154,4 +154,26 @@ test_expect_success 'in one run (LK_RUN_DIR) an account-wide listing is read onc
 	test_cmp want2 got2
 '
 
+test_expect_success 'a shared listing that failed on a later page is not kept: the next channel reads the account itself' '
+	mkdir run2 &&
+	ctl DELETE /_double/log >/dev/null &&
+	ctl POST /_double/faults "{\"count\":1,\"status\":400,\"after\":1,\"path\":\"/v4/product/info/stocks\"}" >/dev/null &&
+	test_expect_code 69 env LK_RUN_DIR=$PWD/run2 LK_FETCH_PAGE_SIZE=5 lk-fetch -C "$STATE" -o f1 --stocks oz1 &&
+	test "$(reqs ozon | grep -c "/v4/product/info/stocks$")" = 2 &&
+	test ! -e f1 &&
+	test -z "$(ls run2 | grep -v "[.]lock$")" &&
+	ctl DELETE /_double/log >/dev/null &&
+	LK_RUN_DIR=$PWD/run2 LK_FETCH_PAGE_SIZE=5 lk-fetch -C "$STATE" --stocks oz2 >f2 &&
+	test "$(reqs ozon | grep -c "/v4/product/info/stocks$")" = 4 &&
+	recs seen ".sku, .qty" f2 | grep -v " 0$" >got2 && printf "SKU-0001 10\nSKU-0003 6\n" >want2 &&
+	test_cmp want2 got2 &&
+	ls run2/shared-ozon-stocks-*.ndjson &&
+	lk-fetch -C "$STATE" --stocks oz1 >s1 &&
+	ctl DELETE /_double/log >/dev/null &&
+	LK_RUN_DIR=$PWD/run2 lk-fetch -C "$STATE" --stocks oz1 >f1 &&
+	test "$(reqs ozon | grep -c "/v4/product/info/stocks$")" = 0 &&
+	recs seen ".sku, .qty" s1 >want1 && recs seen ".sku, .qty" f1 >got1 &&
+	test_cmp want1 got1
+'
+
 test_done

@@ -694,6 +694,9 @@ class App:
                     continue
                 if f.get("mp") and f["mp"] != req.mp:
                     continue
+                if f.get("after", 0) > 0:
+                    f["after"] -= 1
+                    continue
                 f["count"] -= 1
                 st.stats["faults_fired"] += 1
                 st.faults = [x for x in st.faults if x["count"] > 0]
@@ -1793,6 +1796,8 @@ class App:
                         f = dict(body or {})
                         if not isinstance(f.get("count"), int) or f["count"] < 1:
                             return 400, {"error": "count (integer >= 1) required"}
+                        if not isinstance(f.get("after", 0), int) or f.get("after", 0) < 0:
+                            return 400, {"error": "after must be an integer >= 0"}
                         f.setdefault("kind", "status")
                         if f["kind"] not in ("status", "hang", "cut", "conflict"):
                             return 400, {"error": "kind must be status|hang|cut|conflict"}
