@@ -102,6 +102,81 @@ def _inline_refs(node, doc, stack=()):
     return node
 
 
+# Keywords that only annotate (Draft 7 without a format checker ignores
+# "format"; "nullable" and "x-*" are OpenAPI's, unknown to Draft 7).
+_ANNOTATIONS = {"description", "example", "examples", "title", "default", "format", "nullable",
+                "x-transform", "readOnly", "writeOnly", "deprecated"}
+_TYPES = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def _is_num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _quick(schema):
+    """A check that returns True only when schema surely accepts the
+    instance (False: maybe not, ask jsonschema).  jsonschema walks a
+    1000-item body one validator object per item; this is a plain loop,
+    for the common case of a valid body.  Never kinder: any keyword it
+    does not know makes it answer False."""
+    if schema is True or schema == {}:
+        return lambda v: True
+    if not isinstance(schema, dict):
+        return lambda v: False
+    checks = []
+    for k, a in schema.items():
+        if k in _ANNOTATIONS:
+            continue
+        if k == "type":
+            names = a if isinstance(a, list) else [a]
+            if any(n not in _TYPES for n in names):
+                return lambda v: False
+            fs = [_TYPES[n] for n in names]
+            checks.append(lambda v, fs=fs: any(f(v) for f in fs))
+        elif k == "properties":
+            ps = {n: _quick(sub) for n, sub in a.items()}
+            checks.append(lambda v, ps=ps: not isinstance(v, dict) or
+                          all(f(v[n]) for n, f in ps.items() if n in v))
+        elif k == "required":
+            checks.append(lambda v, a=a: not isinstance(v, dict) or all(n in v for n in a))
+        elif k == "items" and isinstance(a, dict):
+            f = _quick(a)
+            checks.append(lambda v, f=f: not isinstance(v, list) or all(f(x) for x in v))
+        elif k == "minItems":
+            checks.append(lambda v, a=a: not isinstance(v, list) or len(v) >= a)
+        elif k == "maxItems":
+            checks.append(lambda v, a=a: not isinstance(v, list) or len(v) <= a)
+        elif k == "uniqueItems":
+            checks.append(lambda v, a=a: not a or not isinstance(v, list) or len(v) <= 1)
+        elif k == "minLength":
+            checks.append(lambda v, a=a: not isinstance(v, str) or len(v) >= a)
+        elif k == "maxLength":
+            checks.append(lambda v, a=a: not isinstance(v, str) or len(v) <= a)
+        elif k == "minimum":
+            checks.append(lambda v, a=a: not _is_num(v) or v >= a)
+        elif k == "maximum":
+            checks.append(lambda v, a=a: not _is_num(v) or v <= a)
+        elif k == "pattern":
+            rx = re.compile(a)
+            checks.append(lambda v, rx=rx: not isinstance(v, str) or rx.search(v) is not None)
+        elif k == "enum":
+            checks.append(lambda v, a=a: any(type(v) is type(e) and v == e for e in a))
+        elif k == "anyOf":
+            fs = [_quick(sub) for sub in a]
+            checks.append(lambda v, fs=fs: any(f(v) for f in fs))
+        else:
+            return lambda v: False
+    return lambda v: all(c(v) for c in checks)
+
+
 class Specs:
     OPS = {
         "wb.put_stocks": ("wildberries.json", "/api/v3/stocks/{warehouseId}", "put"),
@@ -124,6 +199,7 @@ class Specs:
     def __init__(self, spec_dir):
         self.docs = {}
         self.validators = {}
+        self.quick = {}
         self.examples = {}
         for f in ("wildberries.json", "ozon.json", "yandex-market.json"):
             with open(os.path.join(spec_dir, f), encoding="utf-8") as fh:
@@ -149,9 +225,12 @@ class Specs:
             resolver = jsonschema.RefResolver("", doc)
             cls = jsonschema.Draft7Validator
             self.validators[key] = cls(schema, resolver=resolver)
+            self.quick[key] = _quick(schema)
 
     def errors(self, key, body, skip=None):
         """List of error strings (empty = valid). skip(err) -> True ignores an error."""
+        if self.quick[key](body):
+            return []
         v = self.validators[key]
         out = []
         for e in v.iter_errors(body):
@@ -1145,12 +1224,14 @@ class App:
                 res.append(r)
         return Resp(200, {"result": res})
 
-    def _oz_reserved(self, key, wid=None):
-        n = 0
+    def _oz_reserved_all(self):
+        """{(item, warehouse as str): units} of the open orders, once per request (not per item)."""
+        out = {}
         for o in self.state.orders["ozon"].values():
-            if o["item"] == key and o["status"] in self.OZ_OPEN and (wid is None or str(o["warehouse"]) == str(wid)):
-                n += o["qty"]
-        return n
+            if o["status"] in self.OZ_OPEN:
+                k = (o["item"], str(o["warehouse"]))
+                out[k] = out.get(k, 0) + o["qty"]
+        return out
 
     def oz_info_stocks(self, req):
         self.need_json(req, "ozon")
@@ -1170,6 +1251,7 @@ class App:
             total = len(keys)
             page = keys[off:off + limit]
             items = []
+            reserved = self._oz_reserved_all()
             for k in page:
                 it = m["items"][k]
                 # one entry per scheme (fbs / rfbs), summed over its warehouses [OZ-OAS]
@@ -1178,7 +1260,7 @@ class App:
                     if k in d:
                         w = m["warehouses"].get(int(wid), m["warehouses"].get(wid, {}))
                         t = by_type.setdefault("rfbs" if w.get("is_rfbs") else "fbs", [0, 0, []])
-                        rsv = self._oz_reserved(k, wid)
+                        rsv = reserved.get((k, str(wid)), 0)
                         t[0] += d[k] + rsv
                         t[1] += rsv
                         t[2].append(int(wid))
@@ -1200,6 +1282,7 @@ class App:
         res = []
         with st.lock:
             m = st.mp["ozon"]
+            reserved = self._oz_reserved_all()
             for s in skus:
                 try:
                     k = m["items"].by("ozon_sku").get(int(s))
@@ -1211,7 +1294,7 @@ class App:
                 for wid, w in m["warehouses"].items():
                     d = m["stock"].get(str(wid), {})
                     if k in d:
-                        rsv = self._oz_reserved(k, wid)
+                        rsv = reserved.get((k, str(wid)), 0)
                         res.append({"sku": it["ozon_sku"], "fbs_sku": it["ozon_sku"],
                                     "product_id": it["product_id"], "offer_id": it["offer_id"],
                                     "present": d[k] + rsv, "reserved": rsv, "warehouse_id": wid,
@@ -1432,7 +1515,7 @@ class App:
                 keys = [k.strip() for k in keys]
                 page, nxt = keys, None
             else:
-                allk = [k for k in st.mp["ym"]["order"]]
+                allk = st.mp["ym"]["order"]       # sliced, not copied: one page costs its page
                 page = allk[off:off + limit]
                 nxt = off + len(page) if off + len(page) < len(allk) else None
             offers = self._ym_offers(c["warehouse_id"], page)
@@ -1458,7 +1541,7 @@ class App:
             if keys:
                 page, nxt = [k.strip() for k in keys], None
             else:
-                allk = list(st.mp["ym"]["order"])
+                allk = st.mp["ym"]["order"]
                 page = allk[off:off + limit]
                 nxt = off + len(page) if off + len(page) < len(allk) else None
             offers = self._ym_offers(wid, page)
@@ -1565,7 +1648,7 @@ class App:
         st = self.state
         with st.lock:
             self._ym_business(bid)
-            keys = list(st.mp["ym"]["order"])
+            keys = st.mp["ym"]["order"]
             if body.get("offerIds"):
                 want = set(body["offerIds"])
                 keys = [k for k in keys if k in want]
@@ -1965,8 +2048,9 @@ class App:
 # --------------------------------------------------------------------------
 
 def oz_filter(m, flt):
-    """Ozon item keys in listing order, narrowed by filter.offer_id / product_id."""
-    keys = list(m["order"])
+    """Ozon item keys in listing order, narrowed by filter.offer_id / product_id
+    (the seed's own list, not a copy, when there is no filter: callers slice it)."""
+    keys = m["order"]
     if flt.get("offer_id"):
         want = set(str(x) for x in flt["offer_id"])
         keys = [k for k in keys if k in want]
