@@ -16,6 +16,7 @@
 static const char usage_text[] =
     "usage: lk-fetch [options] source\n"
     "       lk-fetch [options] --url url\n"
+    "       lk-fetch [options] --keep file source\n"
     "       lk-fetch [options] --orders channel\n"
     "       lk-fetch [options] --stocks channel\n"
     "       lk-fetch [options] --warehouses channel\n"
@@ -25,6 +26,8 @@ static const char usage_text[] =
     "  -u, --url URL         fetch URL (http, https, ftp, file, a path) instead of a source\n"
     "  -o, --output FILE     write to FILE atomically: complete or not at all\n"
     "      --no-cache        ignore the remembered ETag/Last-Modified (full download)\n"
+    "      --reuse FILE      an unchanged source is not read: its kept records go to FILE\n"
+    "      --keep FILE       keep FILE, the parser's records of the read just made\n"
     "      --orders CHANNEL  the channel's open orders, as order records\n"
     "      --stocks CHANNEL  the stock the marketplace shows, as seen records\n"
     "      --warehouses CHANNEL  the channel's warehouses\n"
@@ -41,7 +44,7 @@ static const char usage_text[] =
     "  -V, --version         show the version\n";
 
 enum {
-	OPT_NOCACHE = 256, OPT_ORDERS, OPT_STOCKS, OPT_WAREHOUSES, OPT_PRODUCTS,
+	OPT_NOCACHE = 256, OPT_REUSE, OPT_KEEP, OPT_ORDERS, OPT_STOCKS, OPT_WAREHOUSES, OPT_PRODUCTS,
 	OPT_SINCE, OPT_TIMEOUT, OPT_CTIMEOUT, OPT_RETRIES, OPT_MAXSIZE, OPT_CAFILE
 };
 
@@ -50,6 +53,8 @@ static const struct option longopts[] = {
 	{ "url", required_argument, NULL, 'u' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "no-cache", no_argument, NULL, OPT_NOCACHE },
+	{ "reuse", required_argument, NULL, OPT_REUSE },
+	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "orders", required_argument, NULL, OPT_ORDERS },
 	{ "stocks", required_argument, NULL, OPT_STOCKS },
 	{ "warehouses", required_argument, NULL, OPT_WAREHOUSES },
@@ -103,6 +108,8 @@ main(int argc, char **argv)
 		case 'u': c.url = optarg; break;
 		case 'o': c.output = optarg; break;
 		case OPT_NOCACHE: c.no_cache = 1; break;
+		case OPT_REUSE: c.reuse = optarg; break;
+		case OPT_KEEP: c.keep = optarg; break;
 		case OPT_ORDERS: case OPT_STOCKS: case OPT_WAREHOUSES: case OPT_PRODUCTS:
 			if (c.have_kind)
 				lk_usage_error("give one of --orders, --stocks, --warehouses, --products");
@@ -134,6 +141,10 @@ main(int argc, char **argv)
 	if (c.have_kind + (c.url != NULL) + (argc > 0) != 1 || argc > 1)
 		lk_usage_error("give one source, or --url, or one channel listing");
 	c.source = argc > 0 ? argv[0] : NULL;
+	if ((c.reuse || c.keep) && c.source == NULL)
+		lk_usage_error("--reuse and --keep need a source");
+	if (c.reuse && c.keep)
+		lk_usage_error("give --reuse or --keep, not both");
 	return lk_fetch_main(&c);
 }
 

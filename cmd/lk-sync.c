@@ -17,7 +17,7 @@
 #include "util.h"
 
 static const char usage_text[] =
-    "usage: lk-sync [-nqv] [--force] [--json] [--print] [--stage-timeout secs] [-C dir]\n"
+    "usage: lk-sync [-nqv] [--force] [--full] [--json] [--print] [--stage-timeout secs] [-C dir]\n"
     "\n"
     "Fetches and parses every source on sale, fetches each marketplace channel's\n"
     "orders and stocks, then runs lk-reserve | lk-alloc | lk-push, holding the\n"
@@ -26,6 +26,7 @@ static const char usage_text[] =
     "  -C, --state-dir DIR    the state directory (default $LK_STATE_DIR, else .)\n"
     "  -n, --dry-run          compute everything, send and save nothing\n"
     "      --force            pass --force to lk-alloc and lk-push: no source or zero guard\n"
+    "      --full             read every source in full, even one unchanged since its last read\n"
     "      --print            print the pipeline as a shell script and exit\n"
     "      --json             print a JSON summary instead of the table\n"
     "      --stage-timeout SECS  stop a stage running longer (exit 75)\n"
@@ -34,12 +35,13 @@ static const char usage_text[] =
     "  -h, --help             show this help\n"
     "  -V, --version          show the version\n";
 
-enum { OPT_JSON = 256, OPT_PRINT, OPT_STAGE_TIMEOUT, OPT_FORCE };
+enum { OPT_JSON = 256, OPT_PRINT, OPT_STAGE_TIMEOUT, OPT_FORCE, OPT_FULL };
 
 static const struct option longopts[] = {
 	{ "state-dir", required_argument, NULL, 'C' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "full", no_argument, NULL, OPT_FULL },
 	{ "print", no_argument, NULL, OPT_PRINT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "stage-timeout", required_argument, NULL, OPT_STAGE_TIMEOUT },
@@ -97,6 +99,7 @@ main(int argc, char **argv)
 		case 'C': state_dir = optarg; break;
 		case 'n': o.dry_run = 1; break;
 		case OPT_FORCE: o.force = 1; break;
+		case OPT_FULL: o.full = 1; break;
 		case OPT_PRINT: print = 1; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_STAGE_TIMEOUT:

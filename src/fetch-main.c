@@ -8,11 +8,13 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomic.h"
 #include "err.h"
 #include "exit.h"
 #include "fetch.h"
+#include "lock.h"
 #include "mp-read.h"
 #include "ndjson.h"
 #include "secrets.h"
@@ -32,7 +34,7 @@ lk_fetch_main(const struct lk_fetch_cmd *cmd)
 	struct lk_atomic out;
 	char err[512], *password = NULL, *cache_dir = NULL, *local_url = NULL;
 	FILE *fp = stdout;
-	int rc;
+	int rc, lockfd = -1;
 
 	memset(&src, 0, sizeof src);
 	memset(&cfg, 0, sizeof cfg);
@@ -85,6 +87,23 @@ lk_fetch_main(const struct lk_fetch_cmd *cmd)
 		return rc;
 	}
 
+	if (cmd->keep) {
+		/* lk-fetch --keep FILE source: after a parser read the download just made */
+		if (lk_config_source(&cfg, cmd->source) == NULL)
+			lk_die(LK_EX_CONFIG, "no source '%s' (sources/%s.json)", cmd->source, cmd->source);
+		lockfd = lk_lock_state_or_die(lk_state_dir(state), cfg.global.lock_timeout * 1000);
+		rc = lk_fetch_keep(lk_state_dir(state), lk_state_lkdir(state), cmd->source, cmd->keep);
+		if (rc == 1)
+			lk_info("%s: the records in '%s' are kept for the next read", cmd->source, cmd->keep);
+		else if (rc == 0)
+			lk_info("%s: nothing kept: '%s' does not end with a complete sentinel of the "
+			    "source, or its last read was not recorded (see lk-fetch(1))", cmd->source, cmd->keep);
+		lk_unlock_state(lockfd);
+		lk_config_free(&cfg);
+		lk_state_close(state);
+		lk_close_stdout();
+		return rc == -1 ? LK_EX_CANTCREAT : 0;
+	}
 	if (url) {
 		src.url = url;
 	} else {
@@ -123,8 +142,12 @@ lk_fetch_main(const struct lk_fetch_cmd *cmd)
 			max_size = s->max_size;
 		if (!ca_file)
 			ca_file = s->ca_file;
-		cache_dir = lk_path_join(lk_state_lkdir(state), "http");
+		cache_dir = lk_path_join(lk_state_lkdir(state), "fetch");
 		src.cache_dir = cache_dir;
+		/* .lk/fetch is state: one writer at a time (lk-sync holds the lock for its children) */
+		lockfd = lk_lock_state_or_die(lk_state_dir(state), cfg.global.lock_timeout * 1000);
+		src.if_changed = cmd->reuse && !cmd->no_cache &&
+		    lk_fetch_kept_ok(lk_state_dir(state), lk_state_lkdir(state), s->name);
 	}
 	src.no_cache = cmd->no_cache;
 	src.http.timeout_ms = timeout * 1000;
@@ -140,6 +163,26 @@ lk_fetch_main(const struct lk_fetch_cmd *cmd)
 		fp = out.fp;
 	}
 	rc = lk_fetch_run(&src, fp, &st, err, sizeof err);
+	if (rc == 0 && st.unchanged) {
+		if (lk_fetch_reuse(lk_state_lkdir(state), src.name, cmd->reuse) == 0) {
+			char tbuf[21];
+
+			if (output)
+				lk_atomic_abort(&out);
+			lk_info("%s: unchanged since the read of %s (%s): not read again; "
+			    "its records are in '%s'", src.name,
+			    st.read_at ? lk_fmt_time(st.read_at, tbuf) : "an unknown time",
+			    st.status == 304 ? "HTTP 304 Not Modified" : "same size, times and inode",
+			    cmd->reuse);
+			goto done;
+		}
+		lk_warn("%s: cannot put its kept records in '%s': reading it in full:", src.name, cmd->reuse);
+		src.if_changed = 0;
+		rc = lk_fetch_run(&src, fp, &st, err, sizeof err);
+	}
+	/* Read in full: the records to come are the parser's, not kept ones. */
+	if (cmd->reuse && src.name && unlink(cmd->reuse) == -1 && errno != ENOENT)
+		lk_warn("cannot remove '%s':", cmd->reuse);
 	if (output) {
 		if (rc == 0 && lk_atomic_commit(&out) != 0) {
 			snprintf(err, sizeof err, "cannot write '%s': %s", output, strerror(errno));
@@ -162,7 +205,12 @@ lk_fetch_main(const struct lk_fetch_cmd *cmd)
 	} else if (st.from_cache) {
 		lk_info("%s: not modified; replayed the last complete download (%lld bytes)",
 		    src.name, st.written);
+	} else if (src.name) {
+		lk_info("%s: read in full (%lld bytes)", src.name, st.written);
 	}
+done:
+	if (lockfd != -1)
+		lk_unlock_state(lockfd);
 	lk_secret_free(password);
 	free(local_url);
 	free(cache_dir);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -70,7 +71,7 @@ write_out(FILE *out, const void *p, size_t n, struct lk_fetch_stat *st)
 
 static int
 copy_file(const char *path, FILE *out, struct lk_fetch_stat *st, long long max_size,
-    char *err, size_t errlen)
+    struct stat *before, char *err, size_t errlen)
 {
 	char *buf;
 	int fd, code = 0;
@@ -83,8 +84,11 @@ copy_file(const char *path, FILE *out, struct lk_fetch_stat *st, long long max_s
 		seterr(err, errlen, "cannot open '%s': %s", path, strerror(errno));
 		return errno == ENOENT ? LK_EX_NOINPUT : LK_EX_IOERR;
 	}
-	if (fstat(fd, &sb) == 0)
+	if (fstat(fd, &sb) == 0) {
 		st->modified = sb.st_mtime;
+		if (before)
+			*before = sb;
+	}
 	buf = lk_xmalloc(CHUNK);
 	for (;;) {
 		n = read(fd, buf, CHUNK);
@@ -112,6 +116,142 @@ copy_file(const char *path, FILE *out, struct lk_fetch_stat *st, long long max_s
 	free(buf);
 	close(fd);
 	return code;
+}
+
+/* ---- the record of a source's last complete read (cache_dir/NAME.json) ---- */
+
+static char *
+cache_path(const struct lk_fetch_src *src, const char *ext)
+{
+	char *n = lk_xasprintf("%s.%s", src->name, ext), *p = lk_path_join(src->cache_dir, n);
+
+	free(n);
+	return p;
+}
+
+/* "SECONDS.NANOSECONDS", exact where a double would round. */
+static json_t *
+ts_json(const struct timespec *t)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof buf, "%lld.%09ld", (long long)t->tv_sec, t->tv_nsec);
+	return json_string(buf);
+}
+
+/*
+ * What tells one version of a local file from another without reading
+ * it: a file replaced by rename has another inode, one rewritten in place
+ * another mtime and ctime (nanoseconds), a touched one another mtime.
+ */
+static json_t *
+file_identity(const char *url, const struct stat *sb)
+{
+	return json_pack("{s:s, s:I, s:I, s:I, s:o, s:o}", "url", url,
+	    "dev", (json_int_t)sb->st_dev, "ino", (json_int_t)sb->st_ino,
+	    "size", (json_int_t)sb->st_size, "mtime", ts_json(&sb->st_mtim),
+	    "ctime", ts_json(&sb->st_ctim));
+}
+
+/* Whether the record has every member of id, equal. */
+static int
+same_identity(const json_t *rec, const json_t *id)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(rec))
+		return 0;
+	json_object_foreach((json_t *)id, k, v)
+		if (!json_equal(json_object_get(rec, k), v))
+			return 0;
+	return 1;
+}
+
+/* When the record's read was made ("at"); 0 unknown. */
+static time_t
+record_time(const json_t *rec)
+{
+	const char *s = json_string_value(json_object_get(rec, "at"));
+	time_t t;
+
+	return s && lk_parse_time(s, &t) == 0 ? t : 0;
+}
+
+static void
+write_record(const char *path, json_t *rec)
+{
+	char tbuf[21], *s;
+
+	json_object_set_new(rec, "at", json_string(lk_fmt_time(lk_now(), tbuf)));
+	s = json_dumps(rec, JSON_SORT_KEYS);
+	if (s == NULL || lk_atomic_write(path, s, strlen(s)) != 0)
+		lk_warn("cannot write the cache '%s'", path);
+	free(s);
+}
+
+/* Whether t is within 2 s of now or later: a change in the same tick could hide. */
+static int
+racy(const struct timespec *t, const struct timespec *now)
+{
+	return t->tv_sec + 2 > now->tv_sec;
+}
+
+/*
+ * A local file.  With a cache_dir and a name its identity is recorded
+ * after a complete read, unless it changed during the read or too
+ * recently to be told from a change to come (the "racy" case of git's
+ * index); with if_changed an unchanged identity is not read again.
+ */
+static int
+fetch_file(const struct lk_fetch_src *src, const char *path, FILE *out,
+    struct lk_fetch_stat *st, char *err, size_t errlen)
+{
+	struct stat sb, after;
+	struct timespec t0;
+	json_t *rec = NULL, *id;
+	char *rec_path;
+	int rc;
+
+	if (src->cache_dir == NULL || src->name == NULL)
+		return copy_file(path, out, st, src->http.max_size, NULL, err, errlen);
+	rec_path = cache_path(src, "json");
+	if (lk_confine_mkdirs(src->cache_dir) != 0) {
+		seterr(err, errlen, "cannot create '%s': %s", src->cache_dir, strerror(errno));
+		free(rec_path);
+		return LK_EX_CANTCREAT;
+	}
+	if (src->if_changed && !src->no_cache && stat(path, &sb) == 0 &&
+	    (rec = json_load_file(rec_path, 0, NULL)) != NULL) {
+		id = file_identity(src->url, &sb);
+		if (same_identity(rec, id)) {
+			st->unchanged = 1;
+			st->modified = sb.st_mtime;
+			st->read_at = record_time(rec);
+		}
+		json_decref(id);
+		json_decref(rec);
+		if (st->unchanged) {
+			free(rec_path);
+			return 0;
+		}
+	}
+	clock_gettime(CLOCK_REALTIME, &t0);
+	memset(&sb, 0, sizeof sb);
+	rc = copy_file(path, out, st, src->http.max_size, &sb, err, errlen);
+	if (rc == 0) {
+		id = file_identity(src->url, &sb);
+		rec = stat(path, &after) == 0 ? file_identity(src->url, &after) : NULL;
+		if (rec && json_equal(id, rec) && !racy(&sb.st_mtim, &t0) && !racy(&sb.st_ctim, &t0)) {
+			write_record(rec_path, id);
+		} else if (unlink(rec_path) == -1 && errno != ENOENT) {
+			lk_warn("cannot remove '%s':", rec_path);
+		}
+		json_decref(id);
+		json_decref(rec);
+	}
+	free(rec_path);
+	return rc;
 }
 
 /* ---- http(s), ftp ---- */
@@ -201,7 +341,7 @@ fetch_http(const struct lk_fetch_src *src, FILE *out, struct lk_fetch_stat *st,
 			goto out;
 		}
 		meta = json_load_file(meta_path, 0, NULL);
-		if (meta && !src->no_cache && access(body_path, R_OK) == 0 &&
+		if (meta && !src->no_cache && (src->if_changed || access(body_path, R_OK) == 0) &&
 		    json_is_string(json_object_get(meta, "url")) &&
 		    strcmp(json_string_value(json_object_get(meta, "url")), src->url) == 0) {
 			const char *v = json_string_value(json_object_get(meta, "etag"));
@@ -238,9 +378,21 @@ fetch_http(const struct lk_fetch_src *src, FILE *out, struct lk_fetch_stat *st,
 			rc = LK_EX_UNAVAILABLE;
 			goto out_resp;
 		}
+		/* The bytes are those of the recorded download: so is their time. */
+		st->read_at = record_time(meta);
+		st->modified = lastmod[0] ? http_date(lastmod) : st->read_at;
+		if (src->if_changed) {
+			st->unchanged = 1;
+			rc = 0;
+			goto out_resp;
+		}
 		st->from_cache = 1;
-		rc = copy_file(body_path, out, st, 0, err, errlen);
-		st->modified = http_date(lastmod);
+		{
+			time_t m = st->modified;
+
+			rc = copy_file(body_path, out, st, 0, NULL, err, errlen);
+			st->modified = m;
+		}
 		if (rc == LK_EX_NOINPUT)
 			rc = LK_EX_TEMPFAIL;
 		goto out_resp;
@@ -549,5 +701,5 @@ lk_fetch_run(const struct lk_fetch_src *src, FILE *out,
 		seterr(err, errlen, "unsupported URL scheme: %.*s", (int)(strstr(url, "://") - url), url);
 		return LK_EX_CONFIG;
 	}
-	return copy_file(url, out, st, src->http.max_size, err, errlen);
+	return fetch_file(src, url, out, st, err, errlen);
 }

@@ -19,6 +19,7 @@
 #include "confine.h"
 #include "err.h"
 #include "exit.h"
+#include "fetch.h"
 #include "lock.h"
 #include "sync.h"
 #include "util.h"
@@ -224,6 +225,9 @@ write_sentinel(const struct lk_sync_plan *p, const char *source, int code)
 	line = lk_sync_sentinel(source, msg, lk_fmt_time(lk_now(), tbuf));
 	name = lk_xasprintf("source-%s.ndjson", source);
 	path = lk_path_join(p->rundir, name);
+	/* never through a link to kept records (lk-fetch --reuse) */
+	if (unlink(path) == -1 && errno != ENOENT)
+		lk_warn("cannot remove '%s':", path);
 	if ((fp = lk_confine_fopen(path, "w")) == NULL || fprintf(fp, "%s\n", line) < 0 || fclose(fp) != 0)
 		lk_warn("cannot write '%s':", path);
 	free(line);
@@ -407,7 +411,8 @@ call_prepare(const struct lk_sync_plan *p, const struct lk_sync_stage *s, struct
 	c->argv = lk_xcalloc(s->argc + 1, sizeof *c->argv);
 	for (i = 0; i < s->argc; i++) {
 		if (i > 0 && ((s->out && strcmp(s->argv[i], s->out) == 0) ||
-		    (s->in && strcmp(s->argv[i], s->in) == 0)))
+		    (s->in && strcmp(s->argv[i], s->in) == 0) ||
+		    (s->reuse && strcmp(s->argv[i], s->reuse) == 0)))
 			c->argv[i] = lk_path_join(p->rundir, s->argv[i]);
 		else
 			c->argv[i] = lk_xstrdup(s->argv[i]);
@@ -445,6 +450,30 @@ call_finish(struct lk_sync_plan *p, struct lk_sync_stage *s, struct call *c, int
 	free(c->err);
 }
 
+/* Whether lk-fetch found the source unchanged: no body, its kept records in place. */
+static int
+unchanged(const struct lk_sync_plan *p, const struct lk_sync_stage *s)
+{
+	char *body = lk_path_join(p->rundir, s->in), *recs = lk_path_join(p->rundir, s->out);
+	struct stat sb;
+	int yes = lstat(body, &sb) == -1 && errno == ENOENT && lstat(recs, &sb) == 0;
+
+	free(body);
+	free(recs);
+	return yes;
+}
+
+/* lk-fetch --keep: the parse of this run's download stands for the next unchanged one. */
+static void
+keep(const struct lk_sync_plan *p, const struct lk_sync_stage *s)
+{
+	char *recs = lk_path_join(p->rundir, s->out), *lkdir = lk_path_join(p->state_dir, ".lk");
+
+	lk_fetch_keep(p->state_dir, lkdir, s->source, recs);
+	free(recs);
+	free(lkdir);
+}
+
 static void
 run_stage(struct lk_sync_plan *p, struct lk_sync_stage *s)
 {
@@ -460,6 +489,13 @@ run_stage(struct lk_sync_plan *p, struct lk_sync_stage *s)
 		dep = fetch_of(p, s);
 		if (dep && dep->code != 0)
 			return;
+		if (dep && dep->reuse && unchanged(p, s)) {
+			s->ran = 1;
+			s->reused = 1;
+			s->code = 0;
+			s->secs = 0;
+			return;
+		}
 		break;
 	case LK_SYNC_ALLOC:
 		dep = stage_of(p, LK_SYNC_RESERVE);
@@ -495,6 +531,8 @@ run_stage(struct lk_sync_plan *p, struct lk_sync_stage *s)
 	code = spawn(p, c.argv, c.in, c.out, c.err);
 	c.timed_out = timed_out;
 	call_finish(p, s, &c, code);
+	if (s->kind == LK_SYNC_PARSE && (dep = fetch_of(p, s)) != NULL && dep->reuse)
+		keep(p, s);
 }
 
 /*
@@ -646,7 +684,8 @@ lk_sync_run(struct lk_sync_plan *p, struct lk_state *st)
 				    s->label, status_word(s->code), s->code, s->secs);
 			else
 				fprintf(stderr, "lk-sync: [%zu/%zu] %s: %s%s\n", i + 1, p->n, s->label,
-				    status_word(s->code), s->ran ? "" : " (an earlier stage failed)");
+				    status_word(s->code), s->reused ? " (unchanged: the kept records stand)" :
+				    s->ran ? "" : " (an earlier stage failed)");
 		}
 		if (!s->ran)
 			continue;

@@ -368,6 +368,9 @@ lk_sync_summary(const struct lk_sync_plan *p, struct lk_state *st, const struct 
 		json_array_append_new(stages, json_pack("{s:s, s:o, s:f}", "stage", sg->label,
 		    "exit", sg->ran ? json_integer(sg->code) : json_null(),
 		    "secs", (double)(long long)(sg->secs * 1000) / 1000));
+		if (sg->reused)
+			json_object_set_new(json_array_get(stages, json_array_size(stages) - 1),
+			    "unchanged", json_true());
 	}
 	json_object_set_new(o, "stages", stages);
 	json_object_set(o, "sources", s.srcs);

@@ -165,6 +165,13 @@ lk_sync_plan(struct lk_sync_plan *p, struct lk_state *st, const struct lk_config
 		s->out = parser ? lk_xasprintf("source-%s.body", src->name)
 		    : lk_xasprintf("source-%s.ndjson", src->name);
 		add_arg(s, s->out);        /* made absolute at run time */
+		if (o->full) {
+			add_arg(s, "--no-cache");
+		} else if (parser) {
+			s->reuse = lk_xasprintf("source-%s.ndjson", src->name);
+			add_arg(s, "--reuse");
+			add_arg(s, s->reuse);
+		}
 		add_arg(s, src->name);
 		s->err = lk_xasprintf("source-%s.fetch.err", src->name);
 		if (parser == NULL)
@@ -262,6 +269,7 @@ lk_sync_free(struct lk_sync_plan *p)
 			free(s->inputs[j]);
 		free(s->inputs);
 		free(s->label); free(s->source); free(s->in); free(s->out); free(s->err);
+		free(s->reuse);
 		free(s->group);
 	}
 	free(p->v);
@@ -325,7 +333,8 @@ put_argv(const struct lk_sync_plan *p, const struct lk_sync_stage *s, FILE *fp)
 			put_quoted(fp, a + len);
 		} else if (i > 0 && strcmp(a, p->state_dir) == 0 && strcmp(s->argv[i - 1], "-C") == 0) {
 			fputs("\"$D\"", fp);
-		} else if ((s->out && strcmp(a, s->out) == 0) || (s->in && strcmp(a, s->in) == 0)) {
+		} else if ((s->out && strcmp(a, s->out) == 0) || (s->in && strcmp(a, s->in) == 0) ||
+		    (s->reuse && strcmp(a, s->reuse) == 0)) {
 			put_runfile(fp, a);
 		} else {
 			put_quoted(fp, a);
@@ -349,16 +358,47 @@ lk_sync_sentinel(const char *source, const char *error, const char *at)
 	return s;
 }
 
+/* The fetch stage of a parse stage's source. */
+static const struct lk_sync_stage *
+fetch_stage(const struct lk_sync_plan *p, const struct lk_sync_stage *s)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->v[i].kind == LK_SYNC_FETCH && strcmp(p->v[i].source, s->source) == 0)
+			return &p->v[i];
+	return NULL;
+}
+
+/* lk-fetch -C "$D" --keep "$R"/source-S.ndjson S */
+static void
+put_keep(const struct lk_sync_plan *p, const struct lk_sync_stage *f,
+    const struct lk_sync_stage *s, FILE *fp)
+{
+	struct lk_sync_stage k;
+	char c[] = "-C", kp[] = "--keep";
+	char *argv[] = { f->argv[0], c, p->state_dir, kp, s->out, s->source, NULL };
+
+	memset(&k, 0, sizeof k);
+	k.argv = argv;
+	k.argc = 6;
+	k.out = s->out;
+	put_argv(p, &k, fp);
+}
+
 void
 lk_sync_print(const struct lk_sync_plan *p, FILE *fp)
 {
+	const struct lk_sync_stage *keep;
 	size_t i, j;
 
 	fputs("#!/bin/sh\n", fp);
 	fputs("# The pipeline lk-sync runs for this state directory, one stage a line\n"
 	    "# (lk-sync --print).  Each stage reads and writes files in $R.  A source\n"
 	    "# whose download fails gets a \"failed\" sentinel, so lk-alloc uses its\n"
-	    "# last snapshot; nothing is pushed unless lk-reserve and lk-alloc succeed.\n", fp);
+	    "# last snapshot; a source unchanged since the read whose records were\n"
+	    "# kept (--keep) gets no body but those records (--reuse); nothing is\n"
+	    "# pushed unless lk-reserve and lk-alloc succeed.\n", fp);
 	fputs("D=", fp);
 	put_quoted(fp, p->state_dir);
 	fputc('\n', fp);
@@ -394,6 +434,15 @@ lk_sync_print(const struct lk_sync_plan *p, FILE *fp)
 			fputs(" >", fp);
 			put_runfile(fp, s->out);
 			fputc('\n', fp);
+			keep = fetch_stage(p, s);
+			if (keep && keep->reuse) {
+				/* lk-sync keeps them itself, as this line would */
+				fputs("test ! -f ", fp);
+				put_runfile(fp, s->in);
+				fputs(" || ", fp);
+				put_keep(p, keep, s, fp);
+				fputc('\n', fp);
+			}
 			break;
 		case LK_SYNC_ORDERS:
 		case LK_SYNC_STOCKS:

@@ -3,8 +3,12 @@
  * child processes, one stage after the other, each reading and writing
  * files in the run folder STATE/.lk/runs/RUNID/.
  *
- *   for each source on sale:   lk-fetch -o source-S.body S
+ *   for each source on sale:   lk-fetch -o source-S.body --reuse source-S.ndjson S
  *                              lk-parse-KIND --source S source-S.body > source-S.ndjson
+ *                              lk-fetch --keep source-S.ndjson S (in-process)
+ *     (a source unchanged since the read whose records lk-fetch kept is not
+ *     read: lk-fetch puts the kept records at source-S.ndjson and writes no
+ *     body, and the parse is skipped; --full reads every source in full)
  *   for each marketplace channel: lk-fetch -o orders-C.ndjson --orders C
  *                              lk-fetch -o stocks-C.ndjson --stocks C
  *     (the listings of different accounts run at the same time, at most
@@ -70,8 +74,10 @@ struct lk_sync_stage {
 	char *group;            /* ORDERS, STOCKS: the account (listings of one account run one at a time) */
 	char **inputs;          /* CONCAT: the files joined */
 	size_t ninputs;
+	char *reuse;            /* FETCH: where lk-fetch puts the kept records of an unchanged source */
 	/* results */
 	int ran;
+	int reused;             /* PARSE: the source was unchanged; its kept records stand */
 	int code;               /* exit code; 128+N when killed by signal N */
 	double secs;
 };
@@ -79,6 +85,7 @@ struct lk_sync_stage {
 struct lk_sync_opts {
 	int dry_run;            /* -n: passed to lk-reserve, lk-alloc and lk-push */
 	int force;              /* --force: passed to lk-alloc and lk-push */
+	int full;               /* --full: every source read in full (lk-fetch --no-cache, no --reuse) */
 	int progress;           /* a line per stage on stderr */
 	int quiet;              /* do not relay the stages' messages unless they failed */
 	long long stage_timeout;/* seconds; 0 = none */

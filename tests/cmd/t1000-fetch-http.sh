@@ -140,8 +140,8 @@ test_expect_success 'a source is fetched; ETag and body are remembered' '
 	mksrc "$U/f/feed.csv" &&
 	lk-fetch -C s feed >out &&
 	test_cmp "$ROOT/feed.csv" out &&
-	test_cmp "$ROOT/feed.csv" s/.lk/http/feed.body &&
-	jq -e ".etag and .last_modified and .url == \"$U/f/feed.csv\"" s/.lk/http/feed.json
+	test_cmp "$ROOT/feed.csv" s/.lk/fetch/feed.body &&
+	jq -e ".etag and .last_modified and .url == \"$U/f/feed.csv\"" s/.lk/fetch/feed.json
 '
 
 test_expect_success 'a source with "retries": 0 is not retried; without it, it is' '
@@ -181,7 +181,7 @@ test_expect_success 'a changed file is downloaded again and the cache refreshed'
 	lk-fetch -C s feed >/dev/null &&
 	echo 50001 >>"$ROOT/feed2.csv" &&
 	lk-fetch -C s feed >out &&
-	test_cmp "$ROOT/feed2.csv" out && test_cmp "$ROOT/feed2.csv" s/.lk/http/feed.body
+	test_cmp "$ROOT/feed2.csv" out && test_cmp "$ROOT/feed2.csv" s/.lk/fetch/feed.body
 '
 
 test_expect_success '--no-cache sends no validators' '
@@ -194,11 +194,11 @@ test_expect_success '--no-cache sends no validators' '
 test_expect_success 'a failed download leaves the cached body as it was' '
 	mksrc "$U/f/feed.csv" &&
 	lk-fetch -C s feed >/dev/null &&
-	cp s/.lk/http/feed.json meta.before &&
+	cp s/.lk/fetch/feed.json meta.before &&
 	mksrc "$U/cut/4000" &&
 	test_expect_code 75 lk-fetch -C s feed >/dev/null 2>err &&
-	test_cmp "$ROOT/feed.csv" s/.lk/http/feed.body &&
-	test_cmp meta.before s/.lk/http/feed.json &&
+	test_cmp "$ROOT/feed.csv" s/.lk/fetch/feed.body &&
+	test_cmp meta.before s/.lk/fetch/feed.json &&
 	test -z "$(ls s/.lk/http | grep tmp)"
 '
 

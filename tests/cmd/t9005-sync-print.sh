@@ -11,7 +11,8 @@ test_expect_success '--print runs by hand and gives what lk-sync gives' '
 	rm -rf state feeds out && mkdemo &&
 	test "$(held wb SKU-0001)" = 5 &&
 	lk-sync -C state --print >pipeline.sh &&
-	test "$(grep -c "lk-fetch" pipeline.sh)" = 8 &&
+	test "$(grep -c "lk-fetch" pipeline.sh)" = 10 &&
+	test "$(grep -c "lk-fetch.*--keep" pipeline.sh)" = 2 &&
 	sh pipeline.sh 2>err.txt && snapshot >by-hand &&
 	test_cmp by-sync by-hand &&
 	lk-sync -C state -q >out.txt &&
