@@ -4,7 +4,9 @@
 # 2 sources (a YML feed and a CSV price list, every product in both),
 # 5 marketplace channels (wb, ozon, ym, mm, ae) against the double with
 # its rate limits off.  A first full sync, then LK_BENCH_CYCLE_RUNS
-# (default 3) cycles with 1% of the quantities changed in both sources.
+# (default 3) cycles with 1% of the quantities changed in both sources,
+# then as many with only the YML feed changed (the CSV list is not read
+# again: lk-sync(1), Unchanged sources).
 # Prints, per stage, the wall time and peak RSS of the process (medians
 # over the cycles) and the CPU time the double spent answering it, which
 # is not lk's (a stage's wall time includes it), beside the targets.
@@ -93,11 +95,11 @@ PY
 	feeds "$d" "$n" 0
 }
 
-# feeds DIR N ROUND: the two sources; from round 1 on, 1% of the
-# products (a different 1% each round) have other quantities
+# feeds DIR N ROUND [main]: the two sources, or only main; from round 1
+# on, 1% of the products (a different 1% each round) have other quantities
 feeds() {
-	awk -v n="$2" -v r="$3" -v out="$1/feeds" 'BEGIN {
-		x = out "/main.xml.tmp"; c = out "/supplier.csv.tmp"
+	awk -v n="$2" -v r="$3" -v only="${4:-}" -v out="$1/feeds" 'BEGIN {
+		x = out "/main.xml.tmp"; c = only == "main" ? "/dev/null" : out "/supplier.csv.tmp"
 		print "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<yml_catalog date=\"2026-11-27T09:00:00+03:00\">\n<shop>\n<name>Bench</name>\n<company>Bench LLC</company>\n<url>https://shop.example.com/</url>\n<currencies><currency id=\"RUR\" rate=\"1\"/></currencies>\n<categories><category id=\"1\">All</category></categories>\n<offers>" > x
 		print "article;name;price;stock" > c
 		for (i = 1; i <= n; i++) {
@@ -107,7 +109,8 @@ feeds() {
 			printf "SKU-%07d;Item %d;%d;%d\n", i, i, i % 5000, p > c
 		}
 		print "</offers>\n</shop>\n</yml_catalog>" > x
-	}' && mv "$1/feeds/main.xml.tmp" "$1/feeds/main.xml" && mv "$1/feeds/supplier.csv.tmp" "$1/feeds/supplier.csv"
+	}' && mv "$1/feeds/main.xml.tmp" "$1/feeds/main.xml" &&
+	{ [ "${4:-}" = main ] || mv "$1/feeds/supplier.csv.tmp" "$1/feeds/supplier.csv"; }
 }
 
 channels() {
@@ -202,6 +205,19 @@ bench() {
 	done
 	# shellcheck disable=SC2086
 	report "1%-changed cycle" "$T_CYCLE" "$T_RSS" $files
+	# Then only main changes: supplier is not read again (lk-fetch --reuse).
+	# Round 0 is not counted: the last cycle read supplier within 2 s of
+	# its writing, too recent for its identity to be recorded (lk-fetch(1)).
+	files=
+	i=0
+	while [ "$i" -le "$RUNS" ]; do
+		feeds "$d" "$n" $((RUNS + 1 + i)) main
+		sync_run "$d" "same$i"
+		[ "$i" -gt 0 ] && files="$files $d/same$i.times"
+		i=$((i + 1))
+	done
+	# shellcheck disable=SC2086
+	report "1%-changed cycle, supplier unchanged" "$T_CYCLE" "$T_RSS" $files
 	echo "the double: $(double_rss) MB"
 	double_stop
 }
