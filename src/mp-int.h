@@ -97,6 +97,9 @@ void lk_mpread_order(struct lk_mpread_ctx *c, const char *id, const char *mpid, 
 /* The same with the marketplace's own time of the order's last status change (lk-records(5) changed). */
 void lk_mpread_order_changed(struct lk_mpread_ctx *c, const char *id, const char *mpid, long long qty,
     const char *status, const char *at, const char *changed);
+/* An order line of a catalog sku itself (one the reserve ledger holds, asked again by id). */
+void lk_mpread_order_sku(struct lk_mpread_ctx *c, const char *id, const char *sku, long long qty,
+    const char *status, const char *at);
 void lk_mpread_seen(struct lk_mpread_ctx *c, const char *mpid, long long qty);
 /* A seen record for a catalog sku itself. */
 void lk_mpread_seen_sku(struct lk_mpread_ctx *c, const char *sku, long long qty);

@@ -135,18 +135,13 @@ lk_mpread_order(struct lk_mpread_ctx *c, const char *id, const char *mpid, long 
 	lk_mpread_order_changed(c, id, mpid, qty, status, at, NULL);
 }
 
-void
-lk_mpread_order_changed(struct lk_mpread_ctx *c, const char *id, const char *mpid, long long qty,
+static void
+emit_order(struct lk_mpread_ctx *c, const char *id, const char *sku, long long qty,
     const char *status, const char *at, const char *changed)
 {
-	const char *sku = map_sku(c, mpid);
 	time_t t;
 	char tb[21];
 
-	if (sku == NULL) {
-		unknown(c, mpid);
-		return;
-	}
 	lk_emit_begin("order");
 	lk_emit_str("channel", c->ch->name);
 	lk_emit_str("id", id);
@@ -159,6 +154,26 @@ lk_mpread_order_changed(struct lk_mpread_ctx *c, const char *id, const char *mpi
 		lk_emit_str("changed", lk_fmt_time(t, tb));
 	lk_emit_end();
 	c->nrec++;
+}
+
+void
+lk_mpread_order_changed(struct lk_mpread_ctx *c, const char *id, const char *mpid, long long qty,
+    const char *status, const char *at, const char *changed)
+{
+	const char *sku = map_sku(c, mpid);
+
+	if (sku == NULL) {
+		unknown(c, mpid);
+		return;
+	}
+	emit_order(c, id, sku, qty, status, at, changed);
+}
+
+void
+lk_mpread_order_sku(struct lk_mpread_ctx *c, const char *id, const char *sku, long long qty,
+    const char *status, const char *at)
+{
+	emit_order(c, id, sku, qty, status, at, NULL);
 }
 
 /*

@@ -9,9 +9,11 @@
 
 #include <jansson.h>
 
+#include "err.h"
 #include "exit.h"
 #include "mp-int.h"
 #include "push.h"
+#include "reserve.h"
 #include "util.h"
 
 /* ---- stock updates ---- */
@@ -228,12 +230,50 @@ wbord_cmp(const void *a, const void *b)
 }
 
 /*
+ * The status lk reports for an order: the seller's (supplierStatus: new,
+ * confirm, complete, cancel), which only the seller's own actions change
+ * [WB-OAS-FBS /api/v3/orders/status]; an order WB or the buyer cancelled
+ * before it shipped (wbStatus canceled, declined_by_client, ...) while
+ * the seller's status is still new or confirm is "cancel": its units never
+ * left the warehouse.  A cancel after shipping (complete) stays complete.
+ */
+static const char *
+wb_status(const json_t *st)
+{
+	static const char *const gone[] = { "canceled", "canceled_by_client", "declined_by_client",
+		"canceled_by_carrier", NULL };
+	const char *ss = lk_mp_jstr(st, "supplierStatus", NULL, 0), *ws = lk_mp_jstr(st, "wbStatus", NULL, 0);
+
+	if (ss == NULL)
+		return "";
+	if (ws != NULL && (strcmp(ss, "new") == 0 || strcmp(ss, "confirm") == 0))
+		for (size_t i = 0; gone[i]; i++)
+			if (strcmp(ws, gone[i]) == 0)
+				return "cancel";
+	return ss;
+}
+
+/* The entry for id in a POST /api/v3/orders/status answer, or NULL. */
+static json_t *
+wb_status_of(json_t *r, long long id)
+{
+	json_t *o;
+	size_t j;
+
+	json_array_foreach(json_object_get(r, "orders"), j, o)
+		if (lk_mp_jint(o, "id", -1) == id)
+			return o;
+	return NULL;
+}
+
+/*
  * The open assembly orders of the whole account (the listings are per
  * seller account [WB-OAS-FBS]): GET /api/v3/orders/new gives every new
  * order however old; the history (GET /api/v3/orders, windows of at most
- * 30 days over --since) adds those already on assembly (confirm) and
- * recent ones in other states; their status comes from POST
- * /api/v3/orders/status, 1000 ids a call.  Each order, as
+ * 30 days over --since, WB keeps 3 months) adds those already on
+ * assembly (confirm) and recent ones in other states; their status comes
+ * from POST /api/v3/orders/status, 1000 ids a call.  Older orders on
+ * assembly are asked by id (wb_held).  Each order, as
  * {id,chrtId,warehouseId,createdAt,status}, to lk_mpread_item().
  */
 static int
@@ -293,7 +333,7 @@ wb_account_orders(struct lk_mpread_ctx *c)
 		if (n == 0 || w.v[n - 1].id != w.v[i].id)
 			w.v[n++] = w.v[i];
 	for (i = 0; i < n; ) {
-		json_t *ids = json_array(), *o;
+		json_t *ids = json_array();
 		size_t start = i;
 
 		for (; i < n && json_array_size(ids) < 1000; i++)
@@ -303,24 +343,16 @@ wb_account_orders(struct lk_mpread_ctx *c)
 			goto out;
 		}
 		for (k = start; k < i; k++) {
-			json_t *st = NULL, *rec;
-			size_t j;
-			const char *ss;
+			json_t *st, *rec;
 
-			json_array_foreach(json_object_get(r, "orders"), j, o)
-				if (lk_mp_jint(o, "id", -1) == w.v[k].id) {
-					st = o;
-					break;
-				}
-			if (st == NULL) {
+			if ((st = wb_status_of(r, w.v[k].id)) == NULL) {
 				json_decref(r);
 				rc = lk_mpread_fail(c, LK_EX_TEMPFAIL, "%s: no status for order %lld", c->ch->name, w.v[k].id);
 				goto out;
 			}
-			ss = lk_mp_jstr(st, "supplierStatus", NULL, 0);
 			rec = json_pack("{s:I,s:s,s:I,s:s,s:s}", "id", (json_int_t)w.v[k].id,
 			    "chrtId", w.v[k].chrt, "warehouseId", (json_int_t)w.v[k].wh, "createdAt", w.v[k].at,
-			    "status", ss ? ss : "");
+			    "status", wb_status(st));
 			lk_mpread_item(c, rec);
 			json_decref(rec);
 		}
@@ -331,29 +363,110 @@ out:
 	return rc;
 }
 
+/*
+ * The orders the reserve ledger (.lk/reserve.ndjson, lk-reserve(1)) still
+ * holds for the channel, by id: an order put on assembly (confirm) before
+ * --since is in neither listing, yet it is still to be assembled.  Those
+ * the listing shows are struck off as they pass (wb_order_item); the
+ * rest are asked by id (wb_held).
+ */
+struct wbheld {
+	struct lk_reserve r;
+	json_t *ids;                /* order id -> index in r.orders */
+};
+
+static void
+wb_held_load(struct lk_mpread_ctx *c, struct wbheld *h)
+{
+	char *path, err[256];
+	long long id;
+	size_t i;
+
+	h->ids = json_object();
+	lk_reserve_init(&h->r, lk_now(), 0, 0);
+	if (c->o->lkdir == NULL)
+		return;
+	path = lk_path_join(c->o->lkdir, "reserve.ndjson");
+	if (lk_reserve_load(&h->r, path, err, sizeof err) != 0)
+		lk_warn("%s: %s: orders older than --since are not asked for", c->ch->name, err);
+	free(path);
+	for (i = 0; i < h->r.norders; i++)
+		if (h->r.orders[i].reserving && strcmp(h->r.orders[i].channel, c->ch->name) == 0 &&
+		    lk_parse_ll(h->r.orders[i].id, 1, 1LL << 62, &id) == 0)
+			json_object_set_new(h->ids, h->r.orders[i].id, json_integer((json_int_t)i));
+}
+
+/*
+ * WB gives the status of the held orders the listing did not show by id
+ * (POST /api/v3/orders/status, 1000 ids a call); each is emitted again as
+ * the ledger knows it (sku, quantity, time) with WB's status now, so
+ * lk-reserve keeps it, ships it or releases it.  An id WB does not answer
+ * for is left out: to lk-reserve it vanished (shipped).
+ */
+static int
+wb_held(struct lk_mpread_ctx *c, struct wbheld *h)
+{
+	void *it = json_object_iter(h->ids);
+
+	while (it != NULL) {
+		json_t *ids = json_array(), *ans, *o;
+		void *start = it;
+		long long id;
+		char tb[21];
+
+		for (; it != NULL && json_array_size(ids) < 1000; it = json_object_iter_next(h->ids, it)) {
+			lk_parse_ll(json_object_iter_key(it), 1, 1LL << 62, &id);
+			json_array_append_new(ids, json_integer(id));
+		}
+		if ((ans = lk_mpread_api(c, "POST", "/api/v3/orders/status", json_pack("{s:o}", "orders", ids))) == NULL)
+			return c->rc;
+		for (; start != it; start = json_object_iter_next(h->ids, start)) {
+			const struct lk_rsv_order *ro =
+			    &h->r.orders[json_integer_value(json_object_iter_value(start))];
+
+			lk_parse_ll(ro->id, 1, 1LL << 62, &id);
+			if ((o = wb_status_of(ans, id)) != NULL)
+				lk_mpread_order_sku(c, ro->id, ro->sku, ro->qty, wb_status(o), lk_fmt_time(ro->at, tb));
+		}
+		json_decref(ans);
+	}
+	return 0;
+}
+
 /* An order of the account: the channel's when it came to its warehouse. */
 static void
 wb_order_item(struct lk_mpread_ctx *c, json_t *o)
 {
+	struct wbheld *h = c->mpdata;
 	char idb[32];
 
 	if (lk_mp_jint(o, "warehouseId", 0) != c->ch->warehouse_id)
 		return;
 	snprintf(idb, sizeof idb, "%lld", lk_mp_jint(o, "id", 0));
+	json_object_del(h->ids, idb);
 	lk_mpread_order(c, idb, lk_mp_jstr(o, "chrtId", NULL, 0), 1, lk_mp_jstr(o, "status", NULL, 0),
 	    lk_mp_jstr(o, "createdAt", NULL, 0));
 }
 
-/* The account's orders, read once per run (lk_mpread_shared). */
+/* The account's orders, read once per run (lk_mpread_shared), then the held ones. */
 static int
 wb_orders(struct lk_mpread_ctx *c)
 {
+	struct wbheld h;
 	char name[48];
+	int rc;
 
 	if (lk_mpread_need(c, c->ch->warehouse_id, "warehouse_id"))
 		return c->rc;
 	snprintf(name, sizeof name, "wb-orders-%lld", c->o->since);
-	return lk_mpread_shared(c, name, wb_account_orders, wb_order_item);
+	wb_held_load(c, &h);
+	c->mpdata = &h;
+	if ((rc = lk_mpread_shared(c, name, wb_account_orders, wb_order_item)) == 0)
+		rc = wb_held(c, &h);
+	c->mpdata = NULL;
+	json_decref(h.ids);
+	lk_reserve_free(&h.r);
+	return rc;
 }
 
 static int

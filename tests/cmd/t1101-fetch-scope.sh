@@ -3,7 +3,8 @@
 # belong to which channel when an account has several warehouses or
 # campaigns (two WB channels, two Ozon warehouses FBS + rFBS, YM
 # campaigns), AliExpress stock by sku_id, YM paging and API version,
-# MegaMarket's missing stock read, WB new orders however old.
+# MegaMarket's missing stock read, WB open orders however old (new ones
+# listed, older ones on assembly asked by id from the reserve ledger).
 # Test bodies are single-quoted strings eval'ed by lib.sh, so their
 # expansions and the variables they use look dead to shellcheck.
 # shellcheck disable=SC2016,SC2034,SC2317
@@ -74,6 +75,34 @@ test_expect_success 'WB: a new order older than --since is still found (orders/n
 	fetch --orders wb1 >o1 &&
 	recs order .sku o1 >got && printf "SKU-0001\nSKU-0003\n" >want && test_cmp want got &&
 	reqs wb | grep -qx "GET /api/v3/orders/new"
+'
+
+# WB lists an order on assembly (confirm) only in the history, which lk
+# reads over --since (72 h): one placed 5 days ago that lk-reserve holds is
+# asked by id (POST /api/v3/orders/status) and emitted with its status now.
+test_expect_success 'WB: held orders placed before --since are asked by id and keep or end their reserve' '
+	now=$(($(date +%s) + 60)) && old=$(date -u -d "@$((now - 432000))" +%Y-%m-%dT%H:%M:%SZ) &&
+	mk() { ctl POST /_double/orders "{\"mp\":\"wb\",\"item\":\"$1\",\"warehouse\":\"507\",\"at\":\"$old\"}" | jq -r .id; } &&
+	a=$(mk 100005) && b=$(mk 100006) && c=$(mk 100007) &&
+	cycle() { LK_TEST_NOW=$now lk-fetch -C "$STATE" --orders wb1 >o && LK_TEST_NOW=$now lk-reserve -C "$STATE" <o >r; } &&
+	entry() { jq -c "select(.kind == \"order\" and .id == \"$1\") | [.status, .reserving, .shipped != null, .released]" \
+		"$STATE/.lk/reserve.ndjson"; } &&
+	cycle && for i in $a $b $c; do test "$(entry $i)" = "[\"new\",true,false,null]" || return 1; done &&
+	ctl POST /_double/orders/wb/$a/confirm >/dev/null && ctl POST /_double/orders/wb/$b/ship >/dev/null &&
+	ctl POST /_double/orders/wb/$c/cancel >/dev/null &&
+	ctl DELETE /_double/log >/dev/null && cycle &&
+	test "$(entry $a)" = "[\"confirm\",true,false,null]" &&
+	test "$(entry $b)" = "[\"complete\",true,true,null]" &&
+	test "$(entry $c)" = "[\"cancel\",false,false,\"cancelled\"]" &&
+	recs order ".id, .sku, .status" o >got &&
+	printf "%s SKU-0005 confirm\n%s SKU-0006 complete\n%s SKU-0007 cancel\n" $a $b $c | sort >want &&
+	grep -e "^$a " -e "^$b " -e "^$c " got >got3 && test_cmp want got3 &&
+	ctl GET "/_double/log?mp=wb" | jq -s -e --argjson a $a --argjson b $b --argjson c $c \
+		"[.[] | select(.path == \"/api/v3/orders/status\") | .body.orders | select(index(\$a))] | .[0] | sort == ([\$a, \$b, \$c] | sort)" &&
+	ctl DELETE /_double/log >/dev/null && cycle &&
+	test "$(entry $a)" = "[\"confirm\",true,false,null]" &&
+	ctl GET "/_double/log?mp=wb" | jq -s -e --argjson a $a "[.[] | .body.orders? // [] | select(index(\$a))] | length == 1" &&
+	rm "$STATE/.lk/reserve.ndjson"
 '
 
 test_expect_success 'Ozon: FBS and rFBS warehouses each read their own stock' '

@@ -1870,7 +1870,7 @@ class App:
                 with st.lock:
                     out = [dict(o) for m in MPS if mp in (None, m) for o in st.orders[m].values()]
                 return 200, {"orders": out}
-            mo = re.match(r"^/orders/(\w+)/([^/]+)/(cancel|ship)$", sub)
+            mo = re.match(r"^/orders/(\w+)/([^/]+)/(cancel|ship|confirm)$", sub)
             if mo and method == "POST":
                 return self.ctl_order_status(*mo.groups(), at=(body or {}).get("at"))
             if sub == "/faults":
@@ -1935,6 +1935,9 @@ class App:
     CANCEL_STATUS = {"wb": "cancel", "ozon": "cancelled", "ym": "CANCELLED", "mm": "MERCHANT_CANCELED",
                      "ae": "Cancelled"}
     SHIP_STATUS = {"wb": "complete", "ozon": "delivering", "ym": "DELIVERY", "mm": "SHIPPED", "ae": "Shipped"}
+    # The seller took the order on (still open): WB "confirm" (on assembly, in no
+    # listing but the 30-day history), Ozon "awaiting_deliver", MM "CONFIRMED".
+    CONFIRM_STATUS = {"wb": "confirm", "ozon": "awaiting_deliver", "mm": "CONFIRMED"}
 
     @staticmethod
     def _at(b):
@@ -2007,7 +2010,10 @@ class App:
             o = st.orders[mp].get(oid)
             if o is None:
                 return 404, {"error": "no %s order %s" % (mp, oid)}
-            o["status"] = (self.CANCEL_STATUS if action == "cancel" else self.SHIP_STATUS)[mp]
+            if action == "confirm" and mp not in self.CONFIRM_STATUS:
+                return 400, {"error": "no confirm step for %s orders" % mp}
+            o["status"] = {"cancel": self.CANCEL_STATUS, "ship": self.SHIP_STATUS,
+                           "confirm": self.CONFIRM_STATUS}[action][mp]
             o["updatedAt"] = self._at({"at": at})[0]
             if mp == "ozon" and action == "ship":
                 o["deliveringAt"] = o["updatedAt"]
