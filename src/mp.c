@@ -237,15 +237,15 @@ location(const struct lk_mp *mp, const struct lk_channel *ch)
  * One id on two skus of a catalog column: each pair named, the first few.
  * The table holds rows (4 bytes a slot, at most half full), not copies.
  */
-static void
-check_unique(const struct lk_catalog *cat, const char *column, struct lk_diag *d)
+size_t
+lk_mp_check_ids(const struct lk_catalog *cat, const char *column, struct lk_diag *d)
 {
 	int col = lk_catalog_column(cat, column);
 	uint32_t *seen, r;
 	size_t i, h, cap = 1024, dups = 0;
 
 	if (col < 0)
-		return;
+		return 0;
 	while (cap < cat->nrows * 2)
 		cap *= 2;
 	seen = lk_xcalloc(cap, sizeof *seen);
@@ -276,6 +276,7 @@ check_unique(const struct lk_catalog *cat, const char *column, struct lk_diag *d
 	if (dups > 10)
 		lk_diag_add(d, "catalog.csv", column, "%zu more ids on two skus", dups - 10);
 	free(seen);
+	return dups;
 }
 
 void
@@ -310,7 +311,7 @@ lk_mp_check(const struct lk_config *cfg, struct lk_diag *d)
 		json_t *v;
 
 		json_object_foreach(cols, col, v)
-			check_unique(&cfg->catalog, col, d);
+			lk_mp_check_ids(&cfg->catalog, col, d);
 	}
 	json_decref(where);
 	json_decref(cols);

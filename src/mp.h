@@ -120,6 +120,13 @@ void lk_mp_check(const struct lk_config *cfg, struct lk_diag *d);
 #define LK_MP_MAX_COLUMNS 4
 size_t lk_mp_channel_columns(const struct lk_channel *ch, const char *out[LK_MP_MAX_COLUMNS]);
 /*
+ * Marketplace ids of a catalog column that sit on two skus: each pair
+ * goes into d as "catalog.csv: COLUMN: 'ID' is on both A and B (one update
+ * would carry it twice)", the first ten named; returns how many.  lk-state
+ * check reports them; lk-push refuses the channel (78).
+ */
+size_t lk_mp_check_ids(const struct lk_catalog *cat, const char *column, struct lk_diag *d);
+/*
  * The account a channel speaks for, as a key without secrets: the
  * marketplace, its API root and the credentials entry (variable or file
  * and key, Ozon's Client-Id).  Channels with one key share the account's

@@ -497,6 +497,27 @@ pushed_dir(struct lk_state *st, int dry_run)
 	return lk_path_join(lk_state_lkdir(st), "pushed");
 }
 
+/*
+ * One marketplace id on two catalog skus would go twice in one request
+ * (Yandex Market refuses such a request whole; elsewhere the last one
+ * wins): the channel is refused, with lk-state check's words.
+ */
+static int
+refuse_dup_ids(const struct lk_config *cfg, const struct lk_channel *ch, const struct lk_mp *mp)
+{
+	struct lk_diag d;
+	size_t n;
+
+	memset(&d, 0, sizeof d);
+	if ((n = lk_mp_check_ids(&cfg->catalog, mp->id_column, &d)) > 0) {
+		lk_diag_print(&d);
+		lk_warn("%s: nothing sent: %zu %s id%s on two skus (lk-state check)", ch->name, n,
+		    mp->title, n == 1 ? "" : "s");
+	}
+	lk_diag_free(&d);
+	return n > 0;
+}
+
 int
 lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
     const struct lk_channel *ch, struct lk_push_want *w, size_t nw,
@@ -525,6 +546,10 @@ lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 			return stats->code = LK_EX_CONFIG;
 		}
 		col = lk_catalog_column(&cfg->catalog, r.c.mp->id_column);
+		if (refuse_dup_ids(cfg, ch, r.c.mp)) {
+			stats->skipped = "duplicate ids";
+			return stats->code = LK_EX_CONFIG;
+		}
 		if (r.c.mp->id == LK_MP_AE)
 			col2 = lk_catalog_column(&cfg->catalog,
 			    ch->ae_product_column ? ch->ae_product_column : LK_COL_AE_PID);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # lk-push's safety: a dry run changes nothing, the zero guard stops a
 # channel (exit 3, nothing sent) while the others go, the master switch
-# and "enabled" are obeyed, --channel limits the run, the lock is held.
+# and "enabled" are obeyed, --channel limits the run, the lock is held,
+# a marketplace id on two catalog skus refuses the channel (78).
 # Test bodies are single-quoted and eval'ed later (git's style), so their
 # expansions and the helpers they call look dead to shellcheck.
 # shellcheck disable=SC2016,SC2317
@@ -91,6 +92,20 @@ test_expect_success 'a disabled channel is skipped; --channel limits the run' '
 	test "$(writes mm)" = 1 && test "$(writes ozon)" = 0 &&
 	grep "ozon: skipped (channel disabled)" err2 &&
 	test_expect_code 78 lk-push -C s -c nosuch in
+'
+
+test_expect_success 'one marketplace id on two skus: the channel is refused (78) as lk-state check says, the others go' '
+	double_ctl POST /_double/reset >/dev/null &&
+	mkstate s 20 &&
+	awk -F, -v OFS=, "\$1 == \"SKU-00007\" { \$4 = \"SKU-00003\" } { print }" s/catalog.csv >c && mv c s/catalog.csv &&
+	allocs ym 1 10 "5" >in && allocs wb 1 10 "5" >>in &&
+	test_expect_code 78 lk-push -C s in >out 2>err &&
+	grep -x "lk-push: catalog.csv: ym_sku: '\''SKU-00003'\'' is on both SKU-00003 and SKU-00007 (one update would carry it twice)" err &&
+	grep "ym: nothing sent: 1 Yandex Market id on two skus" err &&
+	test "$(writes ym)" = 0 && test "$(writes wb)" = 1 &&
+	tail -n 2 s/.lk/push.log | jq -s -e "any(.[]; .channel == \"ym\" and .skipped == \"duplicate ids\" and .exit == 78)" &&
+	test_expect_code 78 lk-state -C s check 2>check.err &&
+	sed "s/^lk-state: //" check.err | grep -x "catalog.csv: ym_sku: '\''SKU-00003'\'' is on both SKU-00003 and SKU-00007 (one update would carry it twice)"
 '
 
 test_expect_success 'the state lock is held: a second run exits 75' '
