@@ -10,9 +10,11 @@
 
 #include <jansson.h>
 
+#include "err.h"
 #include "exit.h"
 #include "mp-int.h"
 #include "push.h"
+#include "reserve.h"
 #include "util.h"
 
 /* ---- stock updates ---- */
@@ -168,29 +170,88 @@ mm_orders(struct lk_mpread_ctx *c)
 	return mm_list(c, mm_order_line, NULL);
 }
 
-/* Units of each offer ordered after the channel's last push of it. */
+/* What the derived stock reads: the push state, and the cancels lk-reserve already knew. */
+struct mm_derive {
+	struct lk_pushstate ps;
+	json_t *known;              /* "id\nsku" -> when the ledger last saw that shipment cancelled */
+};
+
+/*
+ * What MegaMarket may show of each offer, from the channel's last push of
+ * it: an open shipment placed after the push took its units off; one
+ * cancelled after the push gave them back (UNCONFIRMED that MegaMarket
+ * does, lk-reserve(1)).  Placed and cancelled after the push: no change.
+ * Placed before the push and cancelled: the push overwrote what the order
+ * had taken, so if the cancel came after the push its units are back on
+ * top of the pushed number.  The listing gives no cancel time; the
+ * reserve ledger proves the cancel came first when it already held the
+ * shipment as cancelled at a run no later than the push.  Otherwise the
+ * units count as given back: the derived number errs high (never below
+ * what MegaMarket may show), so lk-push sends the item again rather than
+ * trust it, and the next run knows.
+ */
 static void
 mm_after_push(struct lk_mpread_ctx *c, const char *id, const char *offer, long long qty,
     const char *status, const char *at, void *arg)
 {
-	struct lk_pushstate *ps = arg;
+	struct mm_derive *dv = arg;
 	const char *sku = lk_mpread_sku(c, offer);
-	struct lk_pushstate_entry *e = sku ? lk_pushstate_find(ps, sku) : NULL;
+	struct lk_pushstate_entry *e = sku ? lk_pushstate_find(&dv->ps, sku) : NULL;
+	json_t *seen;
 	time_t t;
+	char *key;
 
-	(void)id;
-	/* A cancelled shipment gave its units back. */
-	if (status != NULL && strstr(status, "CANCEL") != NULL)
+	if (e == NULL)
 		return;
-	if (e == NULL || at == NULL || lk_parse_time(at, &t) != 0 || t <= e->at)
+	/* An unknown placing time counts as before the push: the number then errs high. */
+	if (at == NULL || lk_parse_time(at, &t) != 0)
+		t = e->at;
+	if (!lk_reserve_status_cancelled(status)) {
+		if (t > e->at)
+			e->qty -= qty;
 		return;
-	e->qty -= qty;
+	}
+	if (t > e->at)
+		return;
+	key = lk_xasprintf("%s\n%s", id, sku);
+	seen = json_object_get(dv->known, key);
+	free(key);
+	if (seen == NULL || (time_t)json_integer_value(seen) > e->at)
+		e->qty += qty;
+}
+
+/* The shipments of the channel that the reserve ledger holds as cancelled, with when it last saw them. */
+static json_t *
+mm_known_cancels(struct lk_mpread_ctx *c)
+{
+	struct lk_reserve r;
+	json_t *known = json_object();
+	char *path, err[256];
+	size_t i;
+
+	lk_reserve_init(&r, lk_now(), 0, 0);
+	path = lk_path_join(c->o->lkdir, "reserve.ndjson");
+	if (lk_reserve_load(&r, path, err, sizeof err) != 0)
+		lk_warn("%s: %s: every cancel counts as given back", c->ch->name, err);
+	free(path);
+	for (i = 0; i < r.norders; i++) {
+		const struct lk_rsv_order *o = &r.orders[i];
+		char *key;
+
+		if (o->reserving || !o->cancelled || strcmp(o->channel, c->ch->name) != 0)
+			continue;
+		key = lk_xasprintf("%s\n%s", o->id, o->sku);
+		json_object_set_new(known, key, json_integer((json_int_t)o->last_seen));
+		free(key);
+	}
+	lk_reserve_free(&r);
+	return known;
 }
 
 /*
  * No public documentation names a call that reads MegaMarket's stock.
- * What it shows is taken to be what lk last pushed (.lk/pushed/CHANNEL)
- * less the units of the open shipments placed since that push: a
+ * What it shows is derived (mm_after_push) from what lk last pushed
+ * (.lk/pushed/CHANNEL) and the shipments listed since --since: a
  * marketplace takes ordered units off at once (lk-reserve(1)), and lk-push
  * then sends the item again.  UNCONFIRMED for MegaMarket.  Items lk never
  * pushed get no seen record.
@@ -198,7 +259,7 @@ mm_after_push(struct lk_mpread_ctx *c, const char *id, const char *offer, long l
 static int
 mm_stocks(struct lk_mpread_ctx *c)
 {
-	struct lk_pushstate ps;
+	struct mm_derive dv;
 	char *path;
 	size_t i;
 	int rc;
@@ -206,19 +267,21 @@ mm_stocks(struct lk_mpread_ctx *c)
 	c->no_unreported = 1;
 	if (c->o->lkdir == NULL)
 		return 0;
-	memset(&ps, 0, sizeof ps);
+	memset(&dv, 0, sizeof dv);
 	path = lk_xasprintf("%s/pushed/%s.ndjson", c->o->lkdir, c->ch->name);
-	rc = lk_pushstate_load(&ps, path, c->ch->name, "pushed");
+	rc = lk_pushstate_load(&dv.ps, path, c->ch->name, "pushed");
 	free(path);
-	if (rc != 0 || ps.live == 0) {
-		lk_pushstate_free(&ps);
+	if (rc != 0 || dv.ps.live == 0) {
+		lk_pushstate_free(&dv.ps);
 		return 0;
 	}
-	rc = mm_list(c, mm_after_push, &ps);
-	for (i = 0; rc == 0 && i < ps.skus.n; i++)
-		if (ps.v[i].live)
-			lk_mpread_seen_sku(c, ps.skus.keys[i], ps.v[i].qty);
-	lk_pushstate_free(&ps);
+	dv.known = mm_known_cancels(c);
+	rc = mm_list(c, mm_after_push, &dv);
+	for (i = 0; rc == 0 && i < dv.ps.skus.n; i++)
+		if (dv.ps.v[i].live)
+			lk_mpread_seen_sku(c, dv.ps.skus.keys[i], dv.ps.v[i].qty);
+	json_decref(dv.known);
+	lk_pushstate_free(&dv.ps);
 	return rc;
 }
 

@@ -1691,9 +1691,17 @@ class App:
         d = req.json.get("data") or {}
         statuses = d.get("statuses")
         count = d.get("count", 100)
+        # dateFrom/dateTo bound the shipments' creation time (UNCONFIRMED: public
+        # clients send them; the double applies them, never listing more than asked)
+        try:
+            span = [datetime.datetime.fromisoformat(str(d[k]).replace("Z", "+00:00")).timestamp()
+                    if d.get(k) else None for k in ("dateFrom", "dateTo")]
+        except ValueError:
+            return mm_err("INVALID_REQUEST", "dateFrom/dateTo must be ISO 8601 times")
         st = self.state
         with st.lock:
-            sel = [o for o in st.orders["mm"].values() if not statuses or o["status"] in statuses]
+            sel = [o for o in st.orders["mm"].values() if (not statuses or o["status"] in statuses)
+                   and (span[0] is None or o["ts"] >= span[0]) and (span[1] is None or o["ts"] <= span[1])]
             ids = [o["id"] for o in sel][:count if isinstance(count, int) and count > 0 else 100]
         return Resp(200, {"success": 1, "meta": {}, "data": {"shipments": ids}})
 
