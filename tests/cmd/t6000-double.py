@@ -548,14 +548,27 @@ def run(tmp, proc, dt):
     ctl("POST", "/orders", {"mp": "ozon", "item": "SKU-0001", "qty": 2, "warehouse": str(OZWH)})
     ctl("POST", "/orders", {"mp": "ym", "item": "SKU-0001", "campaign": 1111})
     oid = ctl("GET", "/orders?mp=wb")["orders"][0]["id"]
+    # answers in every state lk reads: an order on assembly and a cancelled one (WB),
+    # a posting handed to delivery (Ozon), a cancelled order (YM)
+    wb2 = ctl("POST", "/orders", {"mp": "wb", "item": "100002", "warehouse": "507"})["id"]
+    wb3 = ctl("POST", "/orders", {"mp": "wb", "item": "100003", "warehouse": "508"})["id"]
+    ctl("POST", "/orders/wb/%s/confirm" % wb2)
+    ctl("POST", "/orders/wb/%s/cancel" % wb3)
+    oz2 = ctl("POST", "/orders", {"mp": "ozon", "item": "SKU-0002", "warehouse": str(OZWH)})["id"]
+    ctl("POST", "/orders/ozon/%s/ship" % oz2, {"at": "2026-06-01T10:00:00Z"})
+    ym2 = ctl("POST", "/orders", {"mp": "ym", "item": "SKU-0002", "campaign": 1111})["id"]
+    ctl("POST", "/orders/ym/%s/cancel" % ym2, {"at": "2026-06-01T10:00:00Z"})
+    now = int(time.time())
     calls = [
         ("wildberries.json", "/api/v3/stocks/{warehouseId}", "post", "POST", "/api/v3/stocks/507",
          {"chrtIds": [100001, 100002]}, WB),
         ("wildberries.json", "/api/v3/warehouses", "get", "GET", "/api/v3/warehouses", None, WB),
         ("wildberries.json", "/api/v3/orders/new", "get", "GET", "/api/v3/orders/new", None, WB),
         ("wildberries.json", "/api/v3/orders", "get", "GET", "/api/v3/orders?limit=10&next=0", None, WB),
+        ("wildberries.json", "/api/v3/orders", "get", "GET",
+         "/api/v3/orders?limit=2&next=0&dateFrom=%d&dateTo=%d" % (now - 86400, now + 60), None, WB),
         ("wildberries.json", "/api/v3/orders/status", "post", "POST", "/api/v3/orders/status",
-         {"orders": [oid]}, WB),
+         {"orders": [oid, wb2, wb3]}, WB),
         ("ozon.json", "/v2/products/stocks", "post", "POST", "/v2/products/stocks",
          {"stocks": [{"offer_id": "SKU-0003", "stock": 2, "warehouse_id": OZWH}]}, OZ),
         ("ozon.json", "/v4/product/info/stocks", "post", "POST", "/v4/product/info/stocks",
@@ -564,6 +577,11 @@ def run(tmp, proc, dt):
         ("ozon.json", "/v4/posting/fbs/unfulfilled/list", "post", "POST", "/v4/posting/fbs/unfulfilled/list",
          {"limit": 10, "cursor": "", "filter": {"cutoff_from": "2026-01-01T00:00:00Z",
                                                  "cutoff_to": "2027-01-01T00:00:00Z"}}, OZ),
+        ("ozon.json", "/v4/posting/fbs/unfulfilled/list", "post", "POST", "/v4/posting/fbs/unfulfilled/list",
+         {"limit": 10, "cursor": "", "filter": {"statuses": ["delivering", "driver_pickup"],
+                                                 "warehouse_ids": [OZWH],
+                                                 "delivering_date_from": "2026-05-29T00:00:00Z",
+                                                 "delivering_date_to": "2026-06-02T00:00:00Z"}}, OZ),
         ("yandex-market.json", "/v2/campaigns/{campaignId}/offers/stocks", "put", "PUT",
          "/v2/campaigns/1111/offers/stocks", {"skus": [{"sku": "SKU-0001", "items": [{"count": 3}]}]}, YM),
         ("yandex-market.json", "/v2/campaigns/{campaignId}/offers/stocks", "post", "POST",
@@ -579,10 +597,25 @@ def run(tmp, proc, dt):
          "/v3/businesses/777/warehouses?limit=1", {}, YM),
         ("yandex-market.json", "/v1/businesses/{businessId}/orders", "post", "POST",
          "/v1/businesses/777/orders?limit=5", {"statuses": ["PROCESSING"]}, YM),
+        ("yandex-market.json", "/v1/businesses/{businessId}/orders", "post", "POST",
+         "/v1/businesses/777/orders?limit=5", {"statuses": ["CANCELLED", "DELIVERY"], "campaignIds": [1111],
+                                                "dates": {"updateDateFrom": "2026-05-29T00:00:00Z"}}, YM),
+        ("yandex-market.json", "/v2/campaigns/{campaignId}/offers/stocks", "post", "POST",
+         "/v2/campaigns/1111/offers/stocks", {"offerIds": ["SKU-0001", "SKU-0002"]}, YM),
     ]
+    # the answers that must not be empty for the check to mean anything
+    filled = {"/api/v3/orders/status": ("orders", 3), "/v4/posting/fbs/unfulfilled/list": ("result.postings", 1),
+              "/v1/businesses/777/orders?limit=5": ("orders", 1)}
     bad, checked = [], 0
     for f, path, method, m, url, body, hdr in calls:
         st, h, j = call(m, url, body, hdr)
+        if url in filled and st == 200:
+            key, least = filled[url]
+            got = j
+            for k in key.split("."):
+                got = got.get(k, []) if isinstance(got, dict) else []
+            if len(got) < least:
+                bad.append("%s %s: %s has %d entries, want >= %d" % (m, url, key, len(got), least))
         v = response_validator(f, path, method)
         errs = [e for e in v.iter_errors(j)] if st == 200 else ["HTTP %s" % st]
         checked += 1
