@@ -67,7 +67,9 @@ bench_listings() {
 	echo "products $1, 9-column catalog, channels wb ozon ym mm ae; load $(cut -d' ' -f1-3 /proc/loadavg)"
 	generate "$d" "$1" || return 1
 	double_start "$d/double" --no-rate-limits --quiet --log-max 1000 || return 1
-	double_ctl POST /_double/seed "@$d/seed.json" >/dev/null || { double_stop; return 1; }
+	for m in wb ozon ym mm ae; do
+		double_ctl POST /_double/seed "@$d/seed-$m.json" >/dev/null || { double_stop; return 1; }
+	done
 	channels "$d/st"
 	listings "$d" "$2" | report "lk-fetch listings" "$3"
 	double_stop
