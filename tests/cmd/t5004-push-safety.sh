@@ -113,9 +113,11 @@ test_expect_success 'the state lock is held: a second run exits 75' '
 	mkstate s 20 &&
 	allocs wb 1 20 "5" >in &&
 	mkdir -p s/.lk &&
-	flock s/.lk/lock sleep 5 & sleep 0.3 &&
+	{ (exec 9>s/.lk/lock && flock 9 && exec sleep 30) & } && holder=$! &&
+	while flock -n s/.lk/lock true; do sleep 0.05; done &&
 	test_expect_code 75 lk-push -C s in >out 2>err &&
-	grep "state directory is busy" err && test "$(writes wb)" = 0
+	grep "state directory is busy" err && test "$(writes wb)" = 0 &&
+	kill $holder
 '
 
 test_expect_success 'other records pass through first; a bad alloc is reported, exit 1' '
