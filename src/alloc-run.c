@@ -416,17 +416,24 @@ take(long long **to, const size_t *srcs, size_t n, const long long *room, uint32
 	}
 }
 
-/* What is left of each of c's sources for c: room[i] for c->srcs[i]; returns the sum. */
+/*
+ * What is left of each of c's sources for c, after used (and, for
+ * undistributed, what disabled channels hold): room[i] for c->srcs[i];
+ * returns the sum.
+ */
 static long long
-room_of(const struct lk_alloc *a, const struct achan *c, const struct taking *t, uint32_t row)
+rooms(const struct lk_alloc *a, const struct achan *c, const struct taking *t, uint32_t row,
+    long long *const *used, int less_held)
 {
 	long long sum = 0;
 	size_t i, j;
 
 	for (i = 0; i < c->nsrcs; i++) {
 		size_t s = c->srcs[i];
-		long long mine = 0, left = a->src[s].qty[row] - t->taken[s][row];
+		long long mine = 0, left = a->src[s].qty[row] - used[s][row];
 
+		if (less_held && t->held[s])
+			left -= t->held[s][row];
 		for (j = 0; j < c->nslots; j++)
 			if (a->slots[c->slots[j]].src == s)
 				mine = lk_qty_add(mine, a->slots[c->slots[j]].qty[row]);
@@ -438,6 +445,13 @@ room_of(const struct lk_alloc *a, const struct achan *c, const struct taking *t,
 	return sum;
 }
 
+/* c's rooms for the channels' split: what the channels before it left. */
+static long long
+room_of(const struct lk_alloc *a, const struct achan *c, const struct taking *t, uint32_t row)
+{
+	return rooms(a, c, t, row, t->taken, 0);
+}
+
 /*
  * What is left of each of c's sources after what the share and equal
  * channels drew: where an overlap channel's units are counted for
@@ -446,21 +460,7 @@ room_of(const struct lk_alloc *a, const struct achan *c, const struct taking *t,
 static void
 undrawn_of(const struct lk_alloc *a, const struct achan *c, struct taking *t, uint32_t row)
 {
-	size_t i, j;
-
-	for (i = 0; i < c->nsrcs; i++) {
-		size_t s = c->srcs[i];
-		long long mine = 0, left = a->src[s].qty[row] - t->drawn[s][row];
-
-		if (t->held[s])
-			left -= t->held[s][row];
-		for (j = 0; j < c->nslots; j++)
-			if (a->slots[c->slots[j]].src == s)
-				mine = lk_qty_add(mine, a->slots[c->slots[j]].qty[row]);
-		t->room[i] = mine < left ? mine : left;
-		if (t->room[i] < 0)
-			t->room[i] = 0;
-	}
+	rooms(a, c, t, row, t->drawn, 1);
 }
 
 /* Whether channel c writes an alloc record for row. */

@@ -17,6 +17,7 @@
 #include "confine.h"
 #include "err.h"
 #include "fetch.h"
+#include "status.h"
 #include "util.h"
 #include "version.h"
 
@@ -124,19 +125,6 @@ complete_sentinel(const char *line, const char *name)
 	return ok;
 }
 
-static json_t *
-load_json(const char *path)
-{
-	FILE *fp = lk_confine_fopen(path, "r");
-	json_t *v;
-
-	if (fp == NULL)
-		return NULL;
-	v = json_loadf(fp, 0, NULL);
-	fclose(fp);
-	return v;
-}
-
 /* Copies from to the (new) file to; 0 or -1 with errno. */
 static int
 copy_to(const char *from, const char *to, int atomic)
@@ -204,7 +192,7 @@ lk_fetch_keep(const char *state_dir, const char *lkdir, const char *name, const 
 	line = last_line(file, &size);
 	/* First forget what the kept records were made from: a crash then leaves none. */
 	drop(meta_path);
-	if (!complete_sentinel(line, name) || (rec = load_json(rec_path)) == NULL) {
+	if (!complete_sentinel(line, name) || (rec = lk_status_load(rec_path)) == NULL) {
 		drop(kept);
 		goto out;
 	}
@@ -240,7 +228,7 @@ lk_fetch_kept_ok(const char *state_dir, const char *lkdir, const char *name)
 {
 	char *rec_path = fetch_path(lkdir, name, "json"), *kept = fetch_path(lkdir, name, "ndjson");
 	char *meta_path = fetch_path(lkdir, name, "kept.json"), *line = NULL;
-	json_t *rec = load_json(rec_path), *meta = load_json(meta_path), *h = NULL;
+	json_t *rec = lk_status_load(rec_path), *meta = lk_status_load(meta_path), *h = NULL;
 	const char *v, *sent;
 	long long size = -1;
 	int ok = 0;

@@ -141,31 +141,39 @@ lk_state_lkdir(struct lk_state *st)
 	return st->lkdir;
 }
 
-static int
-read_blob(struct lk_state *st, const char *rel, char **buf, size_t *len)
+/* The blob at rel in the state's commit; errno ENOENT (none) or EIO. */
+static git_blob *
+tree_blob(struct lk_state *st, const char *rel)
 {
 	git_tree_entry *e = NULL;
 	git_blob *blob = NULL;
-	size_t n;
 
 	if (git_tree_entry_bypath(&e, st->tree, rel) < 0 ||
 	    git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
 		git_tree_entry_free(e);
 		errno = ENOENT;
-		return -1;
+		return NULL;
 	}
-	if (git_blob_lookup(&blob, st->repo, git_tree_entry_id(e)) < 0) {
-		git_tree_entry_free(e);
+	if (git_blob_lookup(&blob, st->repo, git_tree_entry_id(e)) < 0)
 		errno = EIO;
+	git_tree_entry_free(e);
+	return blob;
+}
+
+static int
+read_blob(struct lk_state *st, const char *rel, char **buf, size_t *len)
+{
+	git_blob *blob = tree_blob(st, rel);
+	size_t n;
+
+	if (blob == NULL)
 		return -1;
-	}
 	n = (size_t)git_blob_rawsize(blob);
 	*buf = lk_xmalloc(n + 1);
 	memcpy(*buf, git_blob_rawcontent(blob), n);
 	(*buf)[n] = '\0';
 	*len = n;
 	git_blob_free(blob);
-	git_tree_entry_free(e);
 	return 0;
 }
 
@@ -225,23 +233,12 @@ lk_state_read_each(struct lk_state *st, const char *rel,
 	int saved;
 
 	if (st->tree) {
-		git_tree_entry *e = NULL;
-		git_blob *blob = NULL;
+		git_blob *blob = tree_blob(st, rel);
 
-		if (git_tree_entry_bypath(&e, st->tree, rel) < 0 ||
-		    git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
-			git_tree_entry_free(e);
-			errno = ENOENT;
+		if (blob == NULL)
 			return -1;
-		}
-		if (git_blob_lookup(&blob, st->repo, git_tree_entry_id(e)) < 0) {
-			git_tree_entry_free(e);
-			errno = EIO;
-			return -1;
-		}
 		fn(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), arg);
 		git_blob_free(blob);
-		git_tree_entry_free(e);
 		return 0;
 	}
 	path = lk_path_join(st->dir, rel);
