@@ -65,17 +65,18 @@ static void
 put(struct lk_pushstate *ps, const char *sku, size_t len, long long qty, long long shown, time_t at,
     const char *code)
 {
-	size_t i = lk_strmap_put(&ps->skus, sku, len, NULL);
+	int added;
+	size_t i = lk_strmap_put(&ps->skus, sku, len, &added);
 	struct lk_pushstate_entry *e;
 
 	if (i >= ps->vcap) {
-		size_t old = ps->vcap;
-
 		ps->vcap = ps->skus.cap;
 		ps->v = lk_xrealloc(ps->v, ps->vcap * sizeof *ps->v);
-		memset(ps->v + old, 0, (ps->vcap - old) * sizeof *ps->v);
 	}
 	e = &ps->v[i];
+	/* entries are set when added: memory reserved ahead stays untouched */
+	if (added)
+		memset(e, 0, sizeof *e);
 	if (!e->live) {
 		e->live = 1;
 		ps->live++;
@@ -219,19 +220,72 @@ read_file(struct lk_pushstate *ps, const char *path, int journal, long long *siz
 	return 0;
 }
 
-int
-lk_pushstate_load(struct lk_pushstate *ps, const char *path, const char *channel, const char *type)
+/*
+ * Room for the items of the base file, from its size: lk's lines are
+ * about 100 bytes, so one per 64 bytes is a little more than they are and
+ * the tables never grow (nor copy) while loading.
+ */
+static void
+reserve_room(struct lk_pushstate *ps)
 {
-	memset(ps, 0, sizeof *ps);
+	struct stat sb;
+	const char *base;
+	int fd = lk_confine_parent(ps->path, 0, &base);
+	size_t n;
+
+	if (fd == -1)
+		return;
+	if (fstatat(fd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+		n = (size_t)(sb.st_size / 64) + 64;
+		lk_strmap_reserve(&ps->skus, n);
+		if (n > ps->vcap) {
+			ps->vcap = n;
+			ps->v = lk_xrealloc(ps->v, ps->vcap * sizeof *ps->v);
+		}
+	}
+	close(fd);
+}
+
+static int
+load(struct lk_pushstate *ps, const char *path, const char *channel, const char *type)
+{
 	ps->channel = lk_xstrdup(channel);
 	ps->path = lk_xstrdup(path);
 	ps->jpath = lk_pushstate_journal(path);
 	ps->type = type;
 	ps->jfd = -1;
+	reserve_room(ps);
 	if (read_file(ps, ps->path, 0, &ps->base_size) == -1 ||
 	    read_file(ps, ps->jpath, 1, &ps->journal_size) == -1)
 		return -1;
 	return 0;
+}
+
+int
+lk_pushstate_load(struct lk_pushstate *ps, const char *path, const char *channel, const char *type)
+{
+	memset(ps, 0, sizeof *ps);
+	return load(ps, path, channel, type);
+}
+
+int
+lk_pushstate_reload(struct lk_pushstate *ps, const char *path, const char *channel, const char *type)
+{
+	struct lk_strmap skus = ps->skus;
+	struct lk_pushstate_entry *v = ps->v;
+	size_t vcap = ps->vcap;
+
+	for (size_t i = 0; i < skus.n; i++)
+		free(v[i].code);
+	/* the rest goes as lk_pushstate_free() frees it; the tables stay */
+	memset(&ps->skus, 0, sizeof ps->skus);
+	ps->v = NULL;
+	lk_pushstate_free(ps);
+	lk_strmap_clear(&skus);
+	ps->skus = skus;
+	ps->v = v;
+	ps->vcap = vcap;
+	return load(ps, path, channel, type);
 }
 
 /* fsyncs the folder of path (after a file there was created or removed). */

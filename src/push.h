@@ -74,6 +74,11 @@ struct lk_pushstate {
  * again, which is safe.  Returns 0, or -1 with errno (a read error).
  */
 int lk_pushstate_load(struct lk_pushstate *ps, const char *path, const char *channel, const char *type);
+/*
+ * Loads another channel's state into ps, which must have been loaded and
+ * saved: its tables' memory is used again (so it is not touched anew).
+ */
+int lk_pushstate_reload(struct lk_pushstate *ps, const char *path, const char *channel, const char *type);
 struct lk_pushstate_entry *lk_pushstate_find(const struct lk_pushstate *ps, const char *sku);
 void lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, long long shown,
     time_t at, const char *code);

@@ -27,6 +27,7 @@ struct chan {
 	const char **statuses;      /* NULL-terminated; NULL = none known */
 	long long grace;
 	struct lk_pushstate *pushed;/* what lk-push last sent, loaded on first use */
+	int evicted;                /* pushed was loaded, then given to another channel */
 };
 
 struct run {
@@ -35,6 +36,8 @@ struct run {
 	struct chan *chans;
 	struct lk_reserve rsv;
 	struct lk_reader rd;
+	struct chan *resident;      /* the one channel whose pushed state is in memory */
+	int keep_all;               /* ... unless the input went back to an evicted one */
 	unsigned long nbad;
 	int dry_run;
 };
@@ -123,21 +126,42 @@ chan_find(struct run *r, const char *name)
 
 /*
  * STATE/.lk/pushed/CHANNEL.ndjson and its journal (push.h): what lk-push
- * last sent; a missing file is nothing known.
+ * last sent; a missing file is nothing known.  The seen records come one
+ * channel after the other (lk-sync lists each channel's stock in one
+ * piece), so one channel's state is in memory at a time, the next loaded
+ * into the same memory: fresh pages cost more than reading the files.
+ * An input that goes back to a channel met before has every state kept
+ * from then on, so no file is read more than twice.
  */
 static struct lk_pushstate *
 chan_pushed(struct run *r, struct chan *c)
 {
+	struct chan *o = r->resident;
+	struct lk_pushstate *ps;
 	char *path;
+	int rc;
 
 	if (c->pushed)
 		return c->pushed;
-	c->pushed = lk_xcalloc(1, sizeof *c->pushed);
 	path = lk_xasprintf("%s/pushed/%s.ndjson", lk_state_lkdir(r->st), c->ch->name);
-	if (lk_pushstate_load(c->pushed, path, c->ch->name, "pushed") == -1)
+	if (o && !c->evicted && !r->keep_all) {
+		ps = o->pushed;
+		o->pushed = NULL;
+		o->evicted = 1;
+		rc = lk_pushstate_reload(ps, path, c->ch->name, "pushed");
+	} else {
+		if (c->evicted)
+			r->keep_all = 1;
+		ps = lk_xcalloc(1, sizeof *ps);
+		rc = lk_pushstate_load(ps, path, c->ch->name, "pushed");
+	}
+	if (rc == -1)
 		lk_warn("cannot read '%s':", path);
 	free(path);
-	return c->pushed;
+	c->pushed = ps;
+	if (!r->keep_all)
+		r->resident = c;
+	return ps;
 }
 
 /* --- input records --- */

@@ -20,10 +20,11 @@ hash(const char *s, size_t len)
 }
 
 
+/* A table of n slots (a power of 2) holding every string. */
 static void
-grow(struct lk_strmap *m)
+rehash(struct lk_strmap *m, size_t n)
 {
-	size_t i, h, n = m->nslot ? m->nslot * 2 : 64;
+	size_t i, h;
 
 	free(m->slot);
 	m->slot = lk_xcalloc(n, sizeof *m->slot);
@@ -33,6 +34,36 @@ grow(struct lk_strmap *m)
 			;
 		m->slot[h] = (uint32_t)(i + 1);
 	}
+}
+
+static void
+grow(struct lk_strmap *m)
+{
+	rehash(m, m->nslot ? m->nslot * 2 : 64);
+}
+
+void
+lk_strmap_reserve(struct lk_strmap *m, size_t n)
+{
+	size_t slots = m->nslot ? m->nslot : 64;
+
+	while (slots < 2 * n)
+		slots *= 2;
+	if (slots > m->nslot)
+		rehash(m, slots);
+	if (n > m->cap) {
+		m->cap = n;
+		m->keys = lk_xrealloc(m->keys, m->cap * sizeof *m->keys);
+	}
+}
+
+void
+lk_strmap_clear(struct lk_strmap *m)
+{
+	if (m->nslot)
+		memset(m->slot, 0, m->nslot * sizeof *m->slot);
+	m->n = 0;
+	lk_arena_reset(&m->strings);
 }
 
 /* The slot of s: its number + 1, or the free slot where it would go. */
@@ -45,7 +76,8 @@ lookup(const struct lk_strmap *m, const char *s, size_t len)
 	while ((j = m->slot[h]) != 0) {
 		const char *k = m->keys[j - 1];
 
-		if (strncmp(k, s, len) == 0 && k[len] == '\0')
+		/* the first byte first: most probes end there, without a call */
+		if ((len == 0 || k[0] == s[0]) && strncmp(k, s, len) == 0 && k[len] == '\0')
 			break;
 		h = (h + 1) & (m->nslot - 1);
 	}

@@ -29,6 +29,10 @@ struct lk_strmap {
 size_t lk_strmap_put(struct lk_strmap *m, const char *s, size_t len, int *added);
 /* The number of s, or -1. */
 long lk_strmap_find(const struct lk_strmap *m, const char *s, size_t len);
+/* Room for n strings without growing (when their number is known or estimated). */
+void lk_strmap_reserve(struct lk_strmap *m, size_t n);
+/* Forgets every string, keeping the tables' memory for the next ones. */
+void lk_strmap_clear(struct lk_strmap *m);
 void lk_strmap_free(struct lk_strmap *m);
 
 #endif

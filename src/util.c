@@ -67,6 +67,45 @@ lk_fmt_time(time_t t, char buf[static 21])
 	return buf;
 }
 
+/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (d may pass the month's end, as timegm allows). */
+static long long
+days_from_civil(long long y, int m, int d)
+{
+	long long era, yoe, doy;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/*
+ * "2026-11-27T10:16:21Z", the form lk writes: read by hand, since strptime
+ * and timegm cost a microsecond and lk reads a million of them a cycle.
+ * Returns -1 for any other form (the general path reads it), or a value
+ * out of strptime's ranges (the general path decides).
+ */
+static int
+parse_time_z(const char *s, time_t *out)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	int v[6], i;
+
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
+			return -1;
+	if (s[i] != '\0')
+		return -1;
+	v[0] = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	for (i = 1; i < 6; i++)
+		v[i] = (s[3 * i + 2] - '0') * 10 + (s[3 * i + 3] - '0');
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 61)
+		return -1;
+	*out = (time_t)(days_from_civil(v[0], v[1], v[2]) * 86400 + v[3] * 3600 + v[4] * 60 + v[5]);
+	return 0;
+}
+
 int
 lk_parse_time(const char *s, time_t *out)
 {
@@ -75,6 +114,8 @@ lk_parse_time(const char *s, time_t *out)
 	long off = 0;
 	int oh, om;
 
+	if (parse_time_z(s, out) == 0)
+		return 0;
 	memset(&tm, 0, sizeof tm);
 	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (p == NULL)
@@ -401,6 +442,20 @@ lk_arena_dup(struct lk_arena *a, const char *s, size_t n)
 	a->cur += n + 1;
 	a->left -= n + 1;
 	return p;
+}
+
+void
+lk_arena_reset(struct lk_arena *a)
+{
+	size_t i;
+
+	if (a->nchunks == 0)
+		return;
+	for (i = 1; i < a->nchunks; i++)
+		free(a->chunks[i]);
+	a->nchunks = 1;
+	a->cur = a->chunks[0];
+	a->left = ARENA_CHUNK;  /* every chunk holds at least that */
 }
 
 void

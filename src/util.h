@@ -30,6 +30,8 @@ struct lk_arena {
 
 /* A NUL-terminated copy of s (n bytes) that lives until lk_arena_free. */
 char *lk_arena_dup(struct lk_arena *a, const char *s, size_t n);
+/* Forgets every string, keeping the first chunk (its pages) for the next ones. */
+void lk_arena_reset(struct lk_arena *a);
 void lk_arena_free(struct lk_arena *a);
 
 /*

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "reserve.h"
@@ -310,6 +311,37 @@ test_damaged_ledger(void)
 	lk_reserve_free(&R);
 }
 
+/* Times as lk writes them are read by hand: the same value timegm gives, edge days included. */
+static void
+test_times(void)
+{
+	static const int dates[][6] = {
+		{ 1970, 1, 1, 0, 0, 0 }, { 2026, 11, 27, 10, 16, 21 }, { 2024, 2, 29, 23, 59, 59 },
+		{ 2023, 2, 31, 12, 0, 0 }, { 2000, 12, 31, 23, 59, 60 }, { 2100, 3, 1, 0, 0, 0 },
+		{ 1969, 12, 31, 23, 59, 59 }, { 1, 1, 1, 0, 0, 0 }, { 9999, 12, 31, 23, 59, 61 },
+		{ 1900, 2, 28, 1, 2, 3 }, { 2400, 2, 29, 4, 5, 6 },
+	};
+	char s[64], name[96];
+	time_t t;
+
+	for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+		struct tm tm = { .tm_year = dates[i][0] - 1900, .tm_mon = dates[i][1] - 1,
+			.tm_mday = dates[i][2], .tm_hour = dates[i][3], .tm_min = dates[i][4],
+			.tm_sec = dates[i][5] };
+
+		snprintf(s, sizeof s, "%04d-%02d-%02dT%02d:%02d:%02dZ", dates[i][0], dates[i][1],
+		    dates[i][2], dates[i][3], dates[i][4], dates[i][5]);
+		snprintf(name, sizeof name, "%s reads as timegm's", s);
+		ok(lk_parse_time(s, &t) == 0 && t == timegm(&tm), "%s", name);
+	}
+	ok(lk_parse_time("2026-13-01T00:00:00Z", &t) == -1, "month 13 is refused");
+	ok(lk_parse_time("2026-11-27T24:00:00Z", &t) == -1, "hour 24 is refused");
+	ok(lk_parse_time("2026-11-27T10:16:21", &t) == -1, "a time without a zone is refused");
+	ok(lk_parse_time("2026-11-27T10:16:21Zx", &t) == -1, "trailing bytes are refused");
+	ok(lk_parse_time("2026-11-27T10:16:21.5Z", &t) == 0 && t == 1795774581, "fractions are read");
+	ok(lk_parse_time("2026-11-27T13:16:21+03:00", &t) == 0 && t == 1795774581, "offsets are read");
+}
+
 int
 main(void)
 {
@@ -327,6 +359,7 @@ main(void)
 	test_grace();
 	test_statuses();
 	test_damaged_ledger();
+	test_times();
 	unlink(ledger);
 	rmdir(dir);
 	return tap_done();
