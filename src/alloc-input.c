@@ -38,7 +38,7 @@ fast_line(struct lk_alloc *const *a, size_t na, const char *s, size_t n, int pas
 		    (t->vlen == 7 && memcmp(t->v, "reserve", 7) == 0) ||
 		    (t->vlen == 10 && memcmp(t->v, "bad_record", 10) == 0))
 			return 0;   /* records lk-alloc reads: the slow path */
-		lk_emit_flat(f, nf);
+		lk_emit_flat_line(s, n, f, nf);
 		return 1;
 	}
 	sku = lk_flat_get(f, nf, "sku");

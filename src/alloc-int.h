@@ -76,6 +76,7 @@ struct lk_alloc {
 	const struct lk_catalog *cat;
 	size_t nprod;
 	const char **sku;           /* per row: the catalog's sku */
+	size_t next;                /* the row after the last one found: the next one's guess */
 	uint32_t *order;            /* rows in sku order */
 	struct asrc *src;
 	size_t nsrc;
@@ -99,7 +100,7 @@ struct lk_alloc {
 	size_t ndropped_skus;
 };
 
-long lk_alloc_find(const struct lk_alloc *a, const char *sku, size_t len);
+long lk_alloc_find(struct lk_alloc *a, const char *sku, size_t len);
 void lk_alloc_add(struct lk_alloc *a, struct asrc *s, uint32_t row,
     const char *loc, size_t loclen, long long qty);
 void lk_alloc_src_reset(struct asrc *s, size_t nprod);

@@ -24,9 +24,19 @@ build_index(struct lk_alloc *a)
 }
 
 long
-lk_alloc_find(const struct lk_alloc *a, const char *sku, size_t len)
+lk_alloc_find(struct lk_alloc *a, const char *sku, size_t len)
 {
-	return lk_catalog_find_n(a->cat, sku, len);
+	size_t g = a->next;
+	long row;
+
+	/* records come in catalog order more often than not: the row after the last one first */
+	if (g < a->nprod && strncmp(a->sku[g], sku, len) == 0 && a->sku[g][len] == '\0')
+		row = (long)g;
+	else
+		row = lk_catalog_find_n(a->cat, sku, len);
+	if (row >= 0)
+		a->next = (size_t)row + 1;
+	return row;
 }
 
 static const char *const *sort_sku;

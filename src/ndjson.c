@@ -71,6 +71,7 @@ fill(struct lk_reader *r)
 	size_t n;
 
 	if (r->start > 0) {
+		r->pos += r->start;
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
 		r->start = 0;
@@ -582,6 +583,111 @@ lk_flat_int(const struct lk_flat *v)
 	for (i = 0; i < v->vlen; i++)
 		x = x * 10 + (v->v[i] - '0');
 	return x;
+}
+
+int
+lk_flat_canonical(const struct lk_flat *f, int n, size_t len)
+{
+	size_t want = 1 + (size_t)n;    /* the braces and the commas */
+	int i;
+
+	if (n < 1 || f[0].klen != 4 || memcmp(f[0].k, "type", 4) != 0 || !f[0].str)
+		return 0;
+	for (i = 0; i < n; i++)
+		want += f[i].klen + 3 + f[i].vlen + (f[i].str ? 2 : 0);
+	/* every byte more is white space between the tokens */
+	return want == len;
+}
+
+void
+lk_emit_line(const char *s, size_t len)
+{
+	ebuf.len = 0;
+	ebuf.nfields = 0;
+	put(s, len);
+	putch('\n');
+	if (fwrite(ebuf.p, 1, ebuf.len, out()) != ebuf.len)
+		lk_die(LK_EX_IOERR, "write error on %s:", out() == stdout ? "stdout" : "output");
+	ebuf.len = 0;
+}
+
+void
+lk_emit_flat_line(const char *s, size_t len, const struct lk_flat *f, int n)
+{
+	if (lk_flat_canonical(f, n, len))
+		lk_emit_line(s, len);
+	else
+		lk_emit_flat(f, n);
+}
+
+/*
+ * An object from p: keys plain strings (lk_flat_parse's), no two alike;
+ * values plain strings, integers as lk_flat_parse takes them, or (depth >
+ * 0) such objects; nothing between the tokens.  At the top "type" comes
+ * first, a non-empty string the emitter copies as it is (no DEL, which it
+ * writes as U+FFFD).  Returns the end of the object, or NULL.
+ */
+static const char *
+canon_object(const char *p, const char *end, int depth, int top, const char **type, size_t *tlen)
+{
+	const char *keys[32], *q;
+	size_t klens[32], kl;
+	int nk = 0, i;
+
+	if (p == end || *p++ != '{')
+		return NULL;
+	if (p < end && *p == '}')
+		return top ? NULL : p + 1;
+	for (;;) {
+		if (nk == 32 || p == end || *p++ != '"' || (q = plain_string(p, end)) == NULL)
+			return NULL;
+		kl = (size_t)(q - p);
+		for (i = 0; i < nk; i++)
+			if (klens[i] == kl && memcmp(keys[i], p, kl) == 0)
+				return NULL;
+		if (top && nk == 0 && (kl != 4 || memcmp(p, "type", 4) != 0))
+			return NULL;
+		keys[nk] = p;
+		klens[nk] = kl;
+		p = q + 1;
+		if (p == end || *p++ != ':' || p == end)
+			return NULL;
+		if (*p == '"') {
+			if ((q = plain_string(p + 1, end)) == NULL)
+				return NULL;
+			if (top && nk == 0) {
+				if (q == p + 1 || memchr(p + 1, 0x7f, (size_t)(q - p - 1)) != NULL)
+					return NULL;
+				*type = p + 1;
+				*tlen = (size_t)(q - p - 1);
+			}
+			p = q + 1;
+		} else if (top && nk == 0) {
+			return NULL;
+		} else if (*p == '{') {
+			if (depth == 0 || (p = canon_object(p, end, depth - 1, 0, NULL, NULL)) == NULL)
+				return NULL;
+		} else {
+			for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+				;
+			if (q == p || q - p > 18 || (*p == '0' && q - p > 1) ||
+			    (q < end && (*q == '.' || *q == 'e' || *q == 'E')))
+				return NULL;
+			p = q;
+		}
+		nk++;
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		return p < end && *p == '}' ? p + 1 : NULL;
+	}
+}
+
+int
+lk_line_canonical(const char *s, size_t len, const char **type, size_t *tlen)
+{
+	return canon_object(s, s + len, 1, 1, type, tlen) == s + len;
 }
 
 /*

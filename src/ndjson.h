@@ -38,6 +38,7 @@ struct lk_reader {
 	int strict;
 	char *buf;
 	size_t cap, start, end;
+	unsigned long long pos;  /* offset of buf[0] in the input: a line's is pos + (line - buf) */
 	int eof;
 };
 
@@ -90,6 +91,23 @@ const struct lk_flat *lk_flat_get(const struct lk_flat *f, int n, const char *ke
 long long lk_flat_int(const struct lk_flat *v);
 /* Writes a parsed flat record, byte for byte what lk_emit_record() writes for it. */
 void lk_emit_flat(const struct lk_flat *f, int n);
+
+/*
+ * Whether the line (len bytes) a flat record was parsed from is what
+ * lk_emit_flat() writes for it: "type" first and nothing between the
+ * tokens.  lk_emit_flat_line() then copies the line as it is.
+ */
+int lk_flat_canonical(const struct lk_flat *f, int n, size_t len);
+void lk_emit_flat_line(const char *s, size_t len, const struct lk_flat *f, int n);
+/*
+ * Whether a line is a record lk_emit_record() writes as it is: a
+ * canonical flat record whose values may also be flat objects one level
+ * down ({"type":"undistributed",...,"sources":{"main":1}}); *type is its
+ * type then (not NUL-terminated, tlen bytes).  lk_emit_line() writes a
+ * line and its newline.
+ */
+int lk_line_canonical(const char *s, size_t len, const char **type, size_t *tlen);
+void lk_emit_line(const char *s, size_t len);
 
 /* Length of the valid UTF-8 sequence at s (1 for ASCII), or 0 when invalid. */
 size_t lk_utf8_len(const unsigned char *s, size_t avail);

@@ -29,6 +29,7 @@ struct chan_in {
 	size_t nwanted;
 	uint32_t *at;                   /* at[sku number]: its index in w + 1, 0: none */
 	size_t nat;
+	size_t next;                    /* the sku number after the last one: the next one's guess */
 };
 
 /* The channel's input, by name. */
@@ -47,9 +48,10 @@ chan_of(struct chan_in *in, size_t nch, const char *chan)
 static struct lk_push_want *
 item(struct chan_in *c, struct lk_strmap *skus, const char *sku)
 {
-	size_t k = lk_strmap_put(skus, sku, strlen(sku), NULL);
+	size_t k = lk_strmap_put_near(skus, sku, strlen(sku), NULL, c->next);
 	struct lk_push_want *w;
 
+	c->next = k + 1;
 	if (k >= c->nat) {
 		size_t old = c->nat;
 
@@ -115,7 +117,16 @@ fast_line(struct chan_in *in, size_t nch, struct lk_strmap *skus, struct lk_read
 	struct lk_flat f[16];
 	const struct lk_flat *t, *chan, *sku, *qty;
 	int nf = lk_flat_parse(s, n, f, 16), alloc;
+	const char *type;
+	size_t tlen;
 
+	/* undistributed records, with their sources, pass through as they are */
+	if (nf < 0 && lk_line_canonical(s, n, &type, &tlen) &&
+	    !(tlen == 5 && memcmp(type, "alloc", 5) == 0) && !(tlen == 4 && memcmp(type, "seen", 4) == 0)) {
+		rd->nrec++;
+		lk_emit_line(s, n);
+		return 1;
+	}
 	if (nf < 0 || (t = lk_flat_get(f, nf, "type")) == NULL || !t->str || t->vlen == 0)
 		return 0;
 	alloc = t->vlen == 5 && memcmp(t->v, "alloc", 5) == 0;
@@ -126,7 +137,7 @@ fast_line(struct chan_in *in, size_t nch, struct lk_strmap *skus, struct lk_read
 		return 0;       /* jansson reports it */
 	rd->nrec++;
 	if (!alloc) {
-		lk_emit_flat(f, nf);
+		lk_emit_flat_line(s, n, f, nf);
 		if (t->vlen != 4 || memcmp(t->v, "seen", 4) != 0 || !chan || !chan->str || !sku || !sku->str ||
 		    !qty || qty->str)
 			return 1;
@@ -330,6 +341,7 @@ lk_push_main(const struct lk_push_cmd *cmd)
 		code = worse(code, rc);
 	}
 
+	lk_push_done();
 	for (i = 0; i < cfg.nchannels; i++)
 		free(in[i].w);
 	free(in);

@@ -70,6 +70,18 @@ lk_push_verdicts_free(void)
 	lk_strmap_free(&verdicts);
 }
 
+/* The last channel's pushed state: the next one is loaded into its memory. */
+static struct lk_pushstate spare;
+static int have_spare;
+
+void
+lk_push_done(void)
+{
+	if (have_spare)
+		lk_pushstate_free(&spare);
+	have_spare = 0;
+}
+
 void
 lk_push_item_fail(struct lk_push_item *it, enum lk_pi_state st, const char *code, const char *fmt, ...)
 {
@@ -527,7 +539,7 @@ lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 	const struct lk_limit *limit;
 	double t0 = mono();
 	char *dir = NULL, *path;
-	int file, col = -1, col2 = -1;
+	int file, col = -1, col2 = -1, rc;
 	size_t i;
 	long batch = 1, accidents = 0;
 
@@ -577,7 +589,14 @@ lk_push_channel(struct lk_state *st, const struct lk_config *cfg,
 		return stats->code = LK_EX_CANTCREAT;
 	}
 	path = lk_xasprintf("%s/%s.ndjson", dir, ch->name);
-	if (lk_pushstate_load(&r.pushed, path, ch->name, "pushed") == -1)
+	if (have_spare) {
+		r.pushed = spare;
+		have_spare = 0;
+		rc = lk_pushstate_reload(&r.pushed, path, ch->name, "pushed");
+	} else {
+		rc = lk_pushstate_load(&r.pushed, path, ch->name, "pushed");
+	}
+	if (rc == -1)
 		lk_warn("%s: cannot read; every item is sent:", path);
 	free(path);
 	path = lk_xasprintf("%s/%s.failed.ndjson", dir, ch->name);
@@ -689,7 +708,8 @@ done:
 	stats->secs = mono() - t0;
 	curl_slist_free_all(r.c.headers);
 	lk_secret_free(r.c.body_token);
-	lk_pushstate_free(&r.pushed);
+	spare = r.pushed;       /* fresh pages cost more than the files' reading */
+	have_spare = 1;
 	lk_pushstate_free(&r.failed);
 	free(r.items);
 	lk_push_verdicts_free();

@@ -67,6 +67,7 @@ struct lk_pushstate {
 	size_t plen;
 	int jfd;                /* the journal, open for appending, or -1 */
 	long long base_size, journal_size;
+	size_t next;            /* the number after the last item found: the next one's guess */
 };
 /*
  * Loads PATH and its journal (missing files are an empty state).  Lines
@@ -79,7 +80,7 @@ int lk_pushstate_load(struct lk_pushstate *ps, const char *path, const char *cha
  * saved: its tables' memory is used again (so it is not touched anew).
  */
 int lk_pushstate_reload(struct lk_pushstate *ps, const char *path, const char *channel, const char *type);
-struct lk_pushstate_entry *lk_pushstate_find(const struct lk_pushstate *ps, const char *sku);
+struct lk_pushstate_entry *lk_pushstate_find(struct lk_pushstate *ps, const char *sku);
 void lk_pushstate_set(struct lk_pushstate *ps, const char *sku, long long qty, long long shown,
     time_t at, const char *code);
 void lk_pushstate_del(struct lk_pushstate *ps, const char *sku);
@@ -194,6 +195,8 @@ struct lk_push_req {
 void lk_push_item_fail(struct lk_push_item *it, enum lk_pi_state st, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void lk_push_verdicts_free(void);
+/* Frees what lk_push_channel() keeps from one channel to the next (its tables' memory). */
+void lk_push_done(void);
 /* Marks every not-yet-judged item of the batch with the same verdict. */
 void lk_push_fail_all(struct lk_push_item **it, size_t n, enum lk_pi_state st, const char *code, const char *msg);
 /* A counted GET for follow-up reads (AliExpress task polls), outside the update pacing; an exit code as lk_http_request. */

@@ -3,14 +3,21 @@
  * settings, the input records, the ledger under the state lock, and the
  * output.  The ledger rules themselves are in reserve.c.
  *
- * Records other than order and orders pass through; they are buffered and
- * written only after the ledger is saved, so a run that cannot save its
- * ledger writes nothing and lk-alloc never sees stock without its reserve.
+ * Records other than order and orders pass through; they are written
+ * only after the ledger is saved, so a run that cannot save its ledger
+ * writes nothing and lk-alloc never sees stock without its reserve.  When
+ * stdin is a file (lk-sync's reserve.in) they are read from it again then:
+ * the lines that come out as they went in are copied by the kernel, in
+ * spans, and the others written again from the line.  From a pipe they
+ * are buffered in a temporary file.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "exit.h"
@@ -30,6 +37,14 @@ struct chan {
 	int evicted;                /* pushed was loaded, then given to another channel */
 };
 
+/* A piece of stdin that passes through: its bytes as they are, or one line written again. */
+enum { SPAN_RAW, SPAN_FLAT, SPAN_JSON };
+struct span {
+	unsigned long long off;     /* from where stdin started */
+	size_t len;
+	int how;
+};
+
 struct run {
 	struct lk_config cfg;
 	struct lk_state *st;
@@ -38,6 +53,10 @@ struct run {
 	struct lk_reader rd;
 	struct chan *resident;      /* the one channel whose pushed state is in memory */
 	int keep_all;               /* ... unless the input went back to an evicted one */
+	int reread;                 /* stdin is a file: what passes through is read again */
+	off_t in0;                  /* where stdin started */
+	struct span *spans;
+	size_t nspans, spancap;
 	unsigned long nbad;
 	int dry_run;
 };
@@ -289,6 +308,55 @@ do_stock(struct run *r, const json_t *rec)
 		lk_reserve_stock(&r->rsv, name, sku);
 }
 
+/* --- what passes through --- */
+
+static void
+span_add(struct run *r, unsigned long long off, size_t len, int how)
+{
+	struct span *l = r->nspans ? &r->spans[r->nspans - 1] : NULL;
+
+	if (how == SPAN_RAW && l && l->how == SPAN_RAW && l->off + l->len == off) {
+		l->len += len;
+		return;
+	}
+	if (r->nspans == r->spancap) {
+		r->spancap = r->spancap ? r->spancap * 2 : 64;
+		r->spans = lk_xrealloc(r->spans, r->spancap * sizeof *r->spans);
+	}
+	r->spans[r->nspans++] = (struct span){ off, len, how };
+}
+
+/*
+ * The line just read (s, n bytes without its end) passes through as a
+ * flat record.  It comes out as it went in when it is canonical (ndjson.h)
+ * and ends with a newline alone.
+ */
+static void
+pass_flat(struct run *r, const char *s, size_t n, const struct lk_flat *f, int nf)
+{
+	unsigned long long off = r->rd.pos + (unsigned long long)(s - r->rd.buf);
+	size_t raw = r->rd.start - (size_t)(s - r->rd.buf);
+
+	if (!r->reread) {
+		lk_emit_flat_line(s, n, f, nf);
+		return;
+	}
+	if (raw == n + 1 && s[n] == '\n' && lk_flat_canonical(f, nf, n))
+		span_add(r, off, n + 1, SPAN_RAW);
+	else
+		span_add(r, off, n, SPAN_FLAT);
+}
+
+/* The line just read passes through as the record jansson read. */
+static void
+pass_json(struct run *r, const char *s, size_t n, const json_t *rec)
+{
+	if (r->reread)
+		span_add(r, r->rd.pos + (unsigned long long)(s - r->rd.buf), n, SPAN_JSON);
+	else
+		lk_emit_record(rec);
+}
+
 /* A flat field as a C string: it ends where its closing quote was. */
 static const char *
 flat_str(const struct lk_flat *v)
@@ -334,19 +402,19 @@ fast_line(struct run *r, char *s, size_t n)
 		}
 		if ((at && lk_parse_time(tbuf, &when) != 0) || (c = chan_find(r, cbuf)) == NULL)
 			return 0;
-		lk_emit_flat(f, nf);
+		pass_flat(r, s, n, f, nf);
 		seen(r, c, flat_str(sku), lk_flat_int(qty), when);
 	} else if (t->vlen == 5 && memcmp(t->v, "stock", 5) == 0) {
 		const struct lk_flat *src = lk_flat_get(f, nf, "source");
 
-		lk_emit_flat(f, nf);
+		pass_flat(r, s, n, f, nf);
 		if (src && src->str && sku && sku->str)
 			lk_reserve_stock(&r->rsv, flat_str(src), flat_str(sku));
 	} else if ((t->vlen == 5 && memcmp(t->v, "order", 5) == 0) ||
 	    (t->vlen == 6 && (memcmp(t->v, "orders", 6) == 0 || memcmp(t->v, "source", 6) == 0))) {
 		return 0;
 	} else {
-		lk_emit_flat(f, nf);
+		pass_flat(r, s, n, f, nf);
 	}
 	return 1;
 }
@@ -372,7 +440,7 @@ slow_line(struct run *r, const char *s, size_t n)
 			do_stock(r, rec);
 		else if (type && strcmp(type, "source") == 0)
 			do_source(r, rec);
-		lk_emit_record(rec);
+		pass_json(r, s, n, rec);
 	}
 	json_decref(rec);
 }
@@ -461,6 +529,97 @@ emit_conflicts(struct run *r)
 	}
 }
 
+/* stdin's bytes from off (from where it started), len of them, onto stdout. */
+static void
+copy_in(struct run *r, unsigned long long off, size_t len)
+{
+	off_t o = r->in0 + (off_t)off;
+	static char buf[1 << 16];
+	ssize_t k;
+
+	while (len > 0) {
+		/* the kernel copies from file to file (or pipe) without passing it through here */
+		k = sendfile(STDOUT_FILENO, STDIN_FILENO, &o, len);
+		if (k > 0) {
+			len -= (size_t)k;
+			continue;
+		}
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k == -1 && errno != EINVAL && errno != ENOSYS)
+			lk_die(LK_EX_IOERR, "write error on stdout:");
+		break;
+	}
+	while (len > 0) {
+		k = pread(STDIN_FILENO, buf, len < sizeof buf ? len : sizeof buf, o);
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			lk_die(LK_EX_IOERR, "<stdin>: cannot read it again%s", k ? ":" : ": it is shorter");
+		if (fwrite(buf, 1, (size_t)k, stdout) != (size_t)k)
+			lk_die(LK_EX_IOERR, "write error on stdout:");
+		o += k;
+		len -= (size_t)k;
+	}
+}
+
+/* One line written again as the first reading wrote it. */
+static void
+rewrite_line(struct run *r, const struct span *sp)
+{
+	char *s = lk_xmalloc(sp->len + 1);
+	struct lk_flat f[16];
+	size_t got = 0;
+	ssize_t k;
+	json_t *rec;
+	int nf;
+
+	while (got < sp->len) {
+		k = pread(STDIN_FILENO, s + got, sp->len - got, r->in0 + (off_t)(sp->off + got));
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			lk_die(LK_EX_IOERR, "<stdin>: cannot read it again%s", k ? ":" : ": it is shorter");
+		got += (size_t)k;
+	}
+	if (sp->how == SPAN_FLAT && (nf = lk_flat_parse(s, sp->len, f, 16)) >= 0) {
+		lk_emit_flat(f, nf);
+	} else if (sp->how == SPAN_JSON &&
+	    (rec = json_loadb(s, sp->len, JSON_REJECT_DUPLICATES, NULL)) != NULL) {
+		lk_emit_record(rec);
+		json_decref(rec);
+	} else {
+		lk_die(LK_EX_IOERR, "<stdin>: changed while lk-reserve read it");
+	}
+	free(s);
+}
+
+static void
+reread_out(struct run *r)
+{
+	for (size_t i = 0; i < r->nspans; i++) {
+		if (r->spans[i].how == SPAN_RAW) {
+			if (fflush(stdout) != 0)
+				lk_die(LK_EX_IOERR, "write error on stdout:");
+			copy_in(r, r->spans[i].off, r->spans[i].len);
+		} else {
+			rewrite_line(r, &r->spans[i]);
+		}
+	}
+	free(r->spans);
+	r->spans = NULL;
+}
+
+/* Whether stdin is a file lk-reserve can read again, and where it starts. */
+static int
+stdin_file(off_t *start)
+{
+	struct stat sb;
+
+	return fstat(STDIN_FILENO, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (*start = lseek(STDIN_FILENO, 0, SEEK_CUR)) != -1;
+}
+
 static void
 copy_out(FILE *tmp)
 {
@@ -505,21 +664,28 @@ list_ledger(struct run *r)
 static void
 reserve_run(struct run *r, int strict)
 {
-	FILE *tmp = tmpfile();
+	FILE *tmp = NULL;
 	char *path;
 
-	if (tmp == NULL)
-		lk_die(LK_EX_CANTCREAT, "cannot create a temporary file:");
+	r->reread = stdin_file(&r->in0);
+	if (!r->reread) {
+		if ((tmp = tmpfile()) == NULL)
+			lk_die(LK_EX_CANTCREAT, "cannot create a temporary file:");
+		setvbuf(tmp, NULL, _IOFBF, 1 << 16);    /* a write per 64 KB, not per 4 */
+		lk_emit_fp = tmp;
+	}
 	if (!r->dry_run)
 		take_lock(r);
 	path = load_ledger(r);
-	lk_emit_fp = tmp;
 	read_input(r, strict);
 	lk_reserve_finish(&r->rsv);
 	if (!r->dry_run && lk_reserve_save(&r->rsv, path) < 0)
 		lk_die(LK_EX_CANTCREAT, "cannot write '%s':", path);
 	lk_emit_fp = stdout;
-	copy_out(tmp);
+	if (r->reread)
+		reread_out(r);
+	else
+		copy_out(tmp);
 	emit_reserves(r);
 	emit_conflicts(r);
 	free(path);

@@ -84,6 +84,30 @@ lookup(const struct lk_strmap *m, const char *s, size_t len)
 	return h;
 }
 
+/* Whether string number i is s: the guess of the _near calls. */
+static int
+is_at(const struct lk_strmap *m, size_t i, const char *s, size_t len)
+{
+	return i < m->n && strncmp(m->keys[i], s, len) == 0 && m->keys[i][len] == '\0';
+}
+
+long
+lk_strmap_find_near(const struct lk_strmap *m, const char *s, size_t len, size_t near)
+{
+	return is_at(m, near, s, len) ? (long)near : lk_strmap_find(m, s, len);
+}
+
+size_t
+lk_strmap_put_near(struct lk_strmap *m, const char *s, size_t len, int *added, size_t near)
+{
+	if (is_at(m, near, s, len)) {
+		if (added)
+			*added = 0;
+		return near;
+	}
+	return lk_strmap_put(m, s, len, added);
+}
+
 long
 lk_strmap_find(const struct lk_strmap *m, const char *s, size_t len)
 {

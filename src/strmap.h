@@ -29,6 +29,13 @@ struct lk_strmap {
 size_t lk_strmap_put(struct lk_strmap *m, const char *s, size_t len, int *added);
 /* The number of s, or -1. */
 long lk_strmap_find(const struct lk_strmap *m, const char *s, size_t len);
+/*
+ * The same, trying string number near first: the strings of sorted
+ * input come in the order they were numbered, so a caller that passes
+ * the last number + 1 finds most of them without hashing.
+ */
+long lk_strmap_find_near(const struct lk_strmap *m, const char *s, size_t len, size_t near);
+size_t lk_strmap_put_near(struct lk_strmap *m, const char *s, size_t len, int *added, size_t near);
 /* Room for n strings without growing (when their number is known or estimated). */
 void lk_strmap_reserve(struct lk_strmap *m, size_t n);
 /* Forgets every string, keeping the tables' memory for the next ones. */

@@ -27,6 +27,40 @@ test_expect_success 'other records pass through first, reserves follow in sku or
 	test "$(cat skus)" = "A B "
 '
 
+test_expect_success 'records pass through the same from a file as from a pipe, byte for byte' '
+	mkstate s &&
+	{
+		echo "{\"type\":\"stock\",\"sku\":\"A\",\"source\":\"main\",\"qty\":5}"
+		echo "{\"sku\":\"B\",\"type\":\"stock\",\"source\":\"main\",\"qty\":1}"
+		echo "{ \"type\" : \"note\", \"x\" : 1 }"
+		printf "{\"type\":\"seen\",\"channel\":\"wb-msk\",\"sku\":\"A\",\"qty\":3}\r\n"
+		echo
+		order 1 A 2 new
+		echo "{\"type\":\"x\",\"nested\":{\"a\":[1,2]}}"
+		echo "not json"
+		echo "{\"type\":\"seen\",\"channel\":\"wb-msk\",\"sku\":\"C\",\"qty\":4}"
+		printf "{\"type\":\"stock\",\"sku\":\"C\",\"source\":\"main\",\"qty\":2}"
+	} >in &&
+	cat >want <<-\EOF &&
+	{"type":"stock","sku":"A","source":"main","qty":5}
+	{"type":"stock","sku":"B","source":"main","qty":1}
+	{"type":"note","x":1}
+	{"type":"seen","channel":"wb-msk","sku":"A","qty":3}
+	{"type":"x","nested":{"a":[1,2]}}
+	{"type":"seen","channel":"wb-msk","sku":"C","qty":4}
+	{"type":"stock","sku":"C","source":"main","qty":2}
+	{"type":"reserve","sku":"A","qty":2,"orders":["wb-msk:1"],"reason":"orders"}
+	EOF
+	test_expect_code 1 at 0 lk-reserve -C s <in >file.out 2>err &&
+	test_cmp want file.out &&
+	test_grep err "<stdin>:8:" &&
+	cat in | test_expect_code 1 at 0 lk-reserve -C s >pipe.out 2>err &&
+	test_cmp want pipe.out &&
+	{ echo "{\"type\":\"skipped\"}"; cat in; } >in2 &&
+	(read -r _ && test_expect_code 1 at 0 lk-reserve -C s >rest.out 2>err) <in2 &&
+	test_cmp want rest.out
+'
+
 test_expect_success 'the same order seen in five runs reserves once' '
 	mkstate s &&
 	order 1 A 1 new >in &&

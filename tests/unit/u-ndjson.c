@@ -191,6 +191,56 @@ test_write_error(void)
 	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 74, "a full disk on output exits 74");
 }
 
+/* Lines lk_line_canonical() takes are what lk_emit_record() writes for them; the others are not. */
+static void
+test_canonical(void)
+{
+	static const struct { const char *line; int canon; } c[] = {
+		{ "{\"type\":\"undistributed\",\"sku\":\"A\",\"qty\":3,\"sources\":{\"main\":1,\"sup\":2}}", 1 },
+		{ "{\"type\":\"seen\",\"channel\":\"wb\",\"sku\":\"\xd0\x90\",\"qty\":0}", 1 },
+		{ "{\"type\":\"x\",\"o\":{}}", 1 },
+		{ "{\"type\":\"x\",\"o\":{\"a\":\"b\x7f\"}}", 1 },
+		{ "{\"type\":\"undistributed\",\"sku\":\"A\",\"sources\": {\"main\":1}}", 0 },
+		{ "{\"sku\":\"A\",\"type\":\"x\"}", 0 },
+		{ "{\"type\":\"x\",\"o\":{\"a\":1,\"a\":2}}", 0 },
+		{ "{\"type\":\"x\",\"a\":1,\"a\":2}", 0 },
+		{ "{\"type\":\"x\",\"o\":{\"p\":{\"q\":1}}}", 0 },
+		{ "{\"type\":\"x\",\"n\":01}", 0 },
+		{ "{\"type\":\"x\",\"n\":1.5}", 0 },
+		{ "{\"type\":\"x\",\"b\":true}", 0 },
+		{ "{\"type\":\"x\",\"s\":\"a\\\"b\"}", 0 },
+		{ "{\"type\":\"x\x7f\"}", 0 },
+		{ "{\"type\":\"\"}", 0 },
+		{ "{\"type\":1}", 0 },
+		{ "{}", 0 },
+		{ "{\"type\":\"x\"} ", 0 },
+	};
+	const char *type;
+	size_t tlen;
+
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		size_t n = strlen(c[i].line);
+		int got = lk_line_canonical(c[i].line, n, &type, &tlen);
+
+		is_int(got, c[i].canon, "canonical %zu: %s", i, c[i].line);
+		if (got) {
+			json_t *rec = json_loadb(c[i].line, n, JSON_REJECT_DUPLICATES, NULL);
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *fp = open_memstream(&buf, &len);
+
+			lk_emit_fp = fp;
+			lk_emit_record(rec);
+			fclose(fp);
+			lk_emit_fp = NULL;
+			ok(rec && len == n + 1 && memcmp(buf, c[i].line, n) == 0 && buf[n] == '\n',
+			    "canonical %zu is what the emitter writes", i);
+			json_decref(rec);
+			free(buf);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -198,6 +248,7 @@ main(void)
 	test_strict();
 	test_writer();
 	test_flat();
+	test_canonical();
 	test_write_error();
 	return tap_done();
 }
