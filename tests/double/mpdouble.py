@@ -41,6 +41,22 @@ def now_iso(offset=0):
         datetime.timezone(datetime.timedelta(hours=3))).isoformat(timespec="seconds")
 
 
+# Listings write their bodies as text (bytes), not as a dict per item given
+# to json.dumps: a 100k-item listing spent most of the double's CPU building
+# and encoding those dicts.  _j(v) is v exactly as _send's json.dumps writes
+# it inside a body (same separators, ensure_ascii=False), so a body built
+# from _j pieces is the same bytes as json.dumps of the dict it replaces.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+_str = json.encoder.encode_basestring      # what _dumps does with a str
+
+
+def _j(v):
+    t = type(v)
+    return str(v) if t is int else _str(v) if t is str else _dumps(v)
+
+
 def b64tok(n):
     return base64.urlsafe_b64encode(str(n).encode()).decode().rstrip("=")
 
@@ -106,75 +122,97 @@ def _inline_refs(node, doc, stack=()):
 # "format"; "nullable" and "x-*" are OpenAPI's, unknown to Draft 7).
 _ANNOTATIONS = {"description", "example", "examples", "title", "default", "format", "nullable",
                 "x-transform", "readOnly", "writeOnly", "deprecated"}
-_TYPES = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
+_TYPES = {          # a JSON type's test on the Python value x
+    "object": "isinstance({x}, dict)",
+    "array": "isinstance({x}, list)",
+    "string": "isinstance({x}, str)",
+    "integer": "(isinstance({x}, int) and not isinstance({x}, bool))",
+    "number": "(isinstance({x}, (int, float)) and not isinstance({x}, bool))",
+    "boolean": "isinstance({x}, bool)",
+    "null": "{x} is None",
 }
-
-
-def _is_num(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _quick(schema):
     """A check that returns True only when schema surely accepts the
     instance (False: maybe not, ask jsonschema).  jsonschema walks a
-    1000-item body one validator object per item; this is a plain loop,
-    for the common case of a valid body.  Never kinder: any keyword it
-    does not know makes it answer False."""
-    if schema is True or schema == {}:
-        return lambda v: True
-    if not isinstance(schema, dict):
-        return lambda v: False
-    checks = []
-    for k, a in schema.items():
-        if k in _ANNOTATIONS:
-            continue
-        if k == "type":
-            names = a if isinstance(a, list) else [a]
-            if any(n not in _TYPES for n in names):
-                return lambda v: False
-            fs = [_TYPES[n] for n in names]
-            checks.append(lambda v, fs=fs: any(f(v) for f in fs))
-        elif k == "properties":
-            ps = {n: _quick(sub) for n, sub in a.items()}
-            checks.append(lambda v, ps=ps: not isinstance(v, dict) or
-                          all(f(v[n]) for n, f in ps.items() if n in v))
-        elif k == "required":
-            checks.append(lambda v, a=a: not isinstance(v, dict) or all(n in v for n in a))
-        elif k == "items" and isinstance(a, dict):
-            f = _quick(a)
-            checks.append(lambda v, f=f: not isinstance(v, list) or all(f(x) for x in v))
-        elif k == "minItems":
-            checks.append(lambda v, a=a: not isinstance(v, list) or len(v) >= a)
-        elif k == "maxItems":
-            checks.append(lambda v, a=a: not isinstance(v, list) or len(v) <= a)
-        elif k == "uniqueItems":
-            checks.append(lambda v, a=a: not a or not isinstance(v, list) or len(v) <= 1)
-        elif k == "minLength":
-            checks.append(lambda v, a=a: not isinstance(v, str) or len(v) >= a)
-        elif k == "maxLength":
-            checks.append(lambda v, a=a: not isinstance(v, str) or len(v) <= a)
-        elif k == "minimum":
-            checks.append(lambda v, a=a: not _is_num(v) or v >= a)
-        elif k == "maximum":
-            checks.append(lambda v, a=a: not _is_num(v) or v <= a)
-        elif k == "pattern":
-            rx = re.compile(a)
-            checks.append(lambda v, rx=rx: not isinstance(v, str) or rx.search(v) is not None)
-        elif k == "enum":
-            checks.append(lambda v, a=a: any(type(v) is type(e) and v == e for e in a))
-        elif k == "anyOf":
-            fs = [_quick(sub) for sub in a]
-            checks.append(lambda v, fs=fs: any(f(v) for f in fs))
-        else:
-            return lambda v: False
-    return lambda v: all(c(v) for c in checks)
+    1000-item body one validator object per item; this is one plain Python
+    function, written from the schema and compiled, for the common case of
+    a valid body (a push of 100k items is 100k item checks: a closure per
+    keyword cost most of the double's CPU).  Never kinder: a keyword it does
+    not know fails the check wherever it applies."""
+    consts = {}
+    src = ["def check(v0):"]
+    names = iter(range(1, 1 << 30))
+
+    def const(x):
+        n = "c%d" % len(consts)
+        consts[n] = x
+        return n
+
+    def emit(sch, var, pad):
+        src.append(pad + "pass")
+        if sch is True or sch == {}:
+            return
+        if not isinstance(sch, dict):
+            src.append(pad + "return False")
+            return
+        for k, a in sch.items():
+            if k in _ANNOTATIONS:
+                continue
+            if k == "type":
+                ts = a if isinstance(a, list) else [a]
+                if any(t not in _TYPES for t in ts):
+                    src.append(pad + "return False")
+                    return
+                test = " or ".join(_TYPES[t].format(x=var) for t in ts)
+                src.append(pad + "if not (%s): return False" % test)
+            elif k == "properties":
+                src.append(pad + "if isinstance(%s, dict):" % var)
+                src.append(pad + "    pass")
+                for n, sub in a.items():
+                    x = "v%d" % next(names)
+                    src.append(pad + "    if %s in %s:" % (const(n), var))
+                    src.append(pad + "        %s = %s[%s]" % (x, var, const(n)))
+                    emit(sub, x, pad + "        ")
+            elif k == "required":
+                for n in a:
+                    src.append(pad + "if isinstance(%s, dict) and %s not in %s: return False" % (var, const(n), var))
+            elif k == "items" and isinstance(a, dict):
+                x = "v%d" % next(names)
+                src.append(pad + "if isinstance(%s, list):" % var)
+                src.append(pad + "    for %s in %s:" % (x, var))
+                emit(a, x, pad + "        ")
+            elif k in ("minItems", "maxItems", "minLength", "maxLength"):
+                typ = "list" if k.endswith("Items") else "str"
+                op = "<" if k.startswith("min") else ">"
+                src.append(pad + "if isinstance(%s, %s) and len(%s) %s %s: return False" % (var, typ, var, op, const(a)))
+            elif k == "uniqueItems":
+                src.append(pad + "if %s and isinstance(%s, list) and len(%s) > 1: return False" % (const(a), var, var))
+            elif k in ("minimum", "maximum"):
+                src.append(pad + "if %s and %s %s %s: return False" % (
+                    _TYPES["number"].format(x=var), var, "<" if k == "minimum" else ">", const(a)))
+            elif k == "pattern":
+                src.append(pad + "if isinstance(%s, str) and %s.search(%s) is None: return False"
+                           % (var, const(re.compile(a)), var))
+            elif k == "enum" and all(type(e) is str for e in a):
+                src.append(pad + "if not (type(%s) is str and %s in %s): return False" % (var, var, const(set(a))))
+            elif k == "enum":
+                # the type too: 1 is no enum's True
+                src.append(pad + "if not any(type(%s) is type(e) and %s == e for e in %s): return False"
+                           % (var, var, const(a)))
+            elif k == "anyOf":
+                fs = [const(_quick(sub)) for sub in a]
+                src.append(pad + "if not (%s): return False" % " or ".join("%s(%s)" % (f, var) for f in fs))
+            else:
+                src.append(pad + "return False")
+                return
+
+    emit(schema, "v0", "    ")
+    src.append("    return True")
+    ns = dict(consts)
+    exec("\n".join(src), ns)
+    return ns["check"]
 
 
 class Specs:
@@ -316,6 +354,20 @@ class Items:
                 v = seen.setdefault(v, v)
             c[row] = v
         self._by = {}
+
+    def cell(self, f):
+        """A reader key -> field f of that item that builds no dict (listings
+        read two or three fields of 100k items); KeyError as items[key][f]."""
+        c = self.cols[self.fields.index(f)] if f in self.fields else None
+        index, keys, name = self.index, self.keys, self._NAME
+
+        def get(key):
+            row = index[key]
+            v = _MISSING if c is None else c[row]
+            if v is _MISSING:
+                raise KeyError(f)
+            return "Item %s" % keys[row] if v is name else v
+        return get
 
     def _item(self, row):
         key = self.keys[row]
@@ -1065,8 +1117,12 @@ class App:
         with st.lock:
             self._wb_wh(wh)
             d = st.mp["wb"]["stock"].get(str(int(wh)), {})
-            out = [{"chrtId": c, "amount": d[str(c)]} for c in req.json["chrtIds"] if str(c) in d]
-        return Resp(200, {"stocks": out})
+            out = []
+            for c in req.json["chrtIds"]:
+                a = d.get(str(c), _MISSING)
+                if a is not _MISSING:
+                    out.append('{"chrtId":%s,"amount":%s}' % (_j(c), _j(a)))
+        return Resp(200, ('{"stocks":[%s]}' % ",".join(out)).encode("utf-8"))
 
     def wb_delete_stocks(self, req, wh):
         self.need_json(req, "wb")
@@ -1193,18 +1249,21 @@ class App:
         window = st.dt(30.0)
         with st.lock:
             m = st.mp["ozon"]
+            oid_of, pid_of = m["items"].cell("offer_id"), m["items"].cell("product_id")
             for s in stocks:
                 off = s.get("offer_id")
                 pid = s.get("product_id")
                 key = str(off) if off not in (None, "") else m["items"].by("product_id").get(int(pid)) if pid not in (None, "") else None
-                it = m["items"].get(key) if key else None
+                it = bool(key) and key in m["items"]
                 wid = int(s["warehouse_id"])
-                r = {"warehouse_id": wid, "product_id": it["product_id"] if it else int(pid or 0),
-                     "offer_id": it["offer_id"] if it else (off or ""), "updated": False, "errors": []}
+                # the answer's text, as json.dumps wrote the dict {"warehouse_id",
+                # "product_id", "offer_id", "updated", "errors"} (see _j)
+                r = '{"warehouse_id":%d,"product_id":%s,"offer_id":%s,"updated":' % (
+                    wid, _j(pid_of(key) if it else int(pid or 0)), _j(oid_of(key) if it else (off or "")))
                 err = None
                 if wid not in m["warehouses"]:
                     err = ("WAREHOUSE_NOT_FOUND", "warehouse has wrong id: %d" % wid)
-                elif it is None:
+                elif not it:
                     err = ("NOT_FOUND_ERROR", "Product not found") if off in (None, "") else \
                         ("NOT_FOUND_ERROR", "offer_id not found: %s" % off)
                 elif int(s["stock"]) >= 1000000:
@@ -1215,14 +1274,14 @@ class App:
                     err = ("TOO_MANY_REQUESTS", "Stock is updated too frequently")
                     st.stats["throttled"]["ozon_items"] += 1
                 if err:
-                    r["errors"] = [{"code": err[0], "message": err[1]}]
+                    r += 'false,"errors":%s}' % _dumps([{"code": err[0], "message": err[1]}])
                 else:
                     key = m["items"].canon(key)
                     m["stock"].setdefault(str(wid), {})[key] = int(s["stock"])
                     st.ozon_pair.setdefault(wid, {})[key] = nowt
-                    r["updated"] = True
+                    r += 'true,"errors":[]}'
                 res.append(r)
-        return Resp(200, {"result": res})
+        return Resp(200, ('{"result":[%s]}' % ",".join(res)).encode("utf-8"))
 
     def _oz_reserved_all(self):
         """{(item, warehouse as str): units} of the open orders, once per request (not per item)."""
@@ -1252,26 +1311,40 @@ class App:
             page = keys[off:off + limit]
             items = []
             reserved = self._oz_reserved_all()
+            # the warehouses' scheme, once per request, not once per item; a
+            # stock warehouse that is no number fails (int()) only when an
+            # item of the page is in it, as it always did
+            whs = []
+            for wid, d in m["stock"].items():
+                try:
+                    w = m["warehouses"].get(int(wid), m["warehouses"].get(wid, {}))
+                    whs.append((d, str(wid), "rfbs" if w.get("is_rfbs") else "fbs", int(wid)))
+                except ValueError:
+                    whs.append((d, str(wid), None, wid))
+            oid, pid, sku = (m["items"].cell(f) for f in ("offer_id", "product_id", "ozon_sku"))
             for k in page:
-                it = m["items"][k]
                 # one entry per scheme (fbs / rfbs), summed over its warehouses [OZ-OAS]
                 by_type = {}
-                for wid, d in m["stock"].items():
+                for d, wids, typ, wid in whs:
                     if k in d:
-                        w = m["warehouses"].get(int(wid), m["warehouses"].get(wid, {}))
-                        t = by_type.setdefault("rfbs" if w.get("is_rfbs") else "fbs", [0, 0, []])
-                        rsv = reserved.get((k, str(wid)), 0)
+                        if typ is None:
+                            int(wid)
+                        t = by_type.setdefault(typ, [0, 0, []])
+                        rsv = reserved.get((k, wids), 0) if reserved else 0
                         t[0] += d[k] + rsv
                         t[1] += rsv
-                        t[2].append(int(wid))
+                        t[2].append(str(wid))
                 if not by_type:
                     by_type["fbs"] = [0, 0, []]
-                items.append({"offer_id": it["offer_id"], "product_id": it["product_id"],
-                              "stocks": [{"type": t, "present": v[0], "reserved": v[1],
-                                          "sku": it["ozon_sku"], "shipment_type": "SHIPMENT_TYPE_GENERAL",
-                                          "warehouse_ids": v[2]} for t, v in sorted(by_type.items())]})
+                head = '{"offer_id":%s,"product_id":%s,"stocks":[' % (_j(oid(k)), _j(pid(k)))
+                sk = _j(sku(k))
+                items.append(head + ",".join(
+                    '{"type":"%s","present":%s,"reserved":%s,"sku":%s,"shipment_type":"SHIPMENT_TYPE_GENERAL",'
+                    '"warehouse_ids":[%s]}' % (t, _j(v[0]), _j(v[1]), sk, ",".join(v[2]))
+                    for t, v in sorted(by_type.items())) + "]}")
         nxt = off + len(page)
-        return Resp(200, {"items": items, "total": total, "cursor": b64tok(nxt) if nxt < total else ""})
+        return Resp(200, ('{"items":[%s],"total":%d,"cursor":%s}' % (
+            ",".join(items), total, _j(b64tok(nxt) if nxt < total else ""))).encode("utf-8"))
 
     def oz_stocks_by_wh(self, req):
         body = self.need_json(req, "ozon")
@@ -1438,10 +1511,15 @@ class App:
         if missing:
             raise Reject(ym_err(400, "OFFER_NOT_FOUND", "Offers not found: %s" % ", ".join(missing[:20])))
         nowi = now_iso()
+        dicts = {}      # str(w) -> its (stock, updated_at) dicts, looked up once per request
         for s, w, c in pairs:
             s = m["items"].canon(s)
-            m["stock"].setdefault(str(w), {})[s] = c
-            st.updated_at.setdefault(("ym", str(w)), {})[s] = nowi
+            w = str(w)
+            d = dicts.get(w)
+            if d is None:
+                d = dicts[w] = (m["stock"].setdefault(w, {}), st.updated_at.setdefault(("ym", w), {}))
+            d[0][s] = c
+            d[1][s] = nowi
 
     def ym_v2_update(self, req, cid):
         self.need_json(req, "ym")
@@ -1488,17 +1566,27 @@ class App:
         return Resp(200, {"status": "OK"})
 
     def _ym_offers(self, wid, keys):
+        """The offers of keys in the warehouse as JSON text, and their number.
+        The reserve of the open orders and "now" (the time of an offer never
+        updated) are taken once per request, not once per offer."""
         st = self.state
         d = st.mp["ym"]["stock"].get(str(wid), {})
+        rsv = {}
+        for o in st.orders["ym"].values():
+            if o["status"] == "PROCESSING" and str(o["warehouse"]) == str(wid):
+                rsv[o["item"]] = rsv.get(o["item"], 0) + o["qty"]
+        upd = st.updated_at.get(("ym", str(wid)), {})
+        now = None
         out = []
         for k in keys:
             if k in d:
-                rsv = sum(o["qty"] for o in st.orders["ym"].values()
-                          if o["item"] == k and o["status"] == "PROCESSING" and str(o["warehouse"]) == str(wid))
-                out.append({"offerId": k, "stocks": [{"type": "AVAILABLE", "count": d[k]},
-                                                     {"type": "FIT", "count": d[k] + rsv}],
-                            "updatedAt": st.updated_at.get(("ym", str(wid)), {}).get(k, now_iso())})
-        return out
+                u = upd.get(k)
+                if u is None:
+                    u = now = now or now_iso()
+                out.append('{"offerId":%s,"stocks":[{"type":"AVAILABLE","count":%s},'
+                           '{"type":"FIT","count":%s}],"updatedAt":%s}'
+                           % (_j(k), _j(d[k]), _j(d[k] + rsv.get(k, 0)), _j(u)))
+        return ",".join(out), len(out)
 
     def ym_v2_get(self, req, cid):
         self.need_json(req, "ym", obj=False) if req.raw else None
@@ -1518,12 +1606,11 @@ class App:
                 allk = st.mp["ym"]["order"]       # sliced, not copied: one page costs its page
                 page = allk[off:off + limit]
                 nxt = off + len(page) if off + len(page) < len(allk) else None
-            offers = self._ym_offers(c["warehouse_id"], page)
-        res = {"warehouses": [{"warehouseId": c["warehouse_id"], "offers": offers}]}
-        if nxt is not None:
-            res["paging"] = {"nextPageToken": b64tok(nxt)}
-        r = Resp(200, {"status": "OK", "result": res})
-        r.cost = max(1, len(offers))
+            offers, n = self._ym_offers(c["warehouse_id"], page)
+        paging = ',"paging":{"nextPageToken":%s}' % _j(b64tok(nxt)) if nxt is not None else ""
+        r = Resp(200, ('{"status":"OK","result":{"warehouses":[{"warehouseId":%s,"offers":[%s]}]%s}}'
+                       % (_j(c["warehouse_id"]), offers, paging)).encode("utf-8"))
+        r.cost = max(1, n)
         return r
 
     def ym_v3_get(self, req, bid):
@@ -1544,11 +1631,10 @@ class App:
                 allk = st.mp["ym"]["order"]
                 page = allk[off:off + limit]
                 nxt = off + len(page) if off + len(page) < len(allk) else None
-            offers = self._ym_offers(wid, page)
-        res = {"partnerWarehouseId": wid, "offers": offers}
-        if nxt is not None:
-            res["paging"] = {"nextPageToken": b64tok(nxt)}
-        return Resp(200, {"status": "OK", "result": res})
+            offers, n = self._ym_offers(wid, page)
+        paging = ',"paging":{"nextPageToken":%s}' % _j(b64tok(nxt)) if nxt is not None else ""
+        return Resp(200, ('{"status":"OK","result":{"partnerWarehouseId":%s,"offers":[%s]%s}}'
+                          % (_j(wid), offers, paging)).encode("utf-8"))
 
     def ym_v3_wh(self, req, bid):
         if not req.raw:
@@ -1746,12 +1832,12 @@ class App:
         with st.lock:
             m = st.mp["ae"]
             wh = m["stock"].setdefault("default", {})
+            pid_of = m["items"].cell("product_id")
             for p in prods:
                 errs = []
                 okc = []
                 for s in p["skus"]:
-                    it = m["items"].get(s["sku_code"])
-                    if it is None or it["product_id"] != str(p["product_id"]):
+                    if s["sku_code"] not in m["items"] or pid_of(s["sku_code"]) != str(p["product_id"]):
                         errs.append({"sku_code": s["sku_code"], "code": "SKU_NOT_FOUND",
                                      "message": "sku_code not found in product %s" % p["product_id"]})
                     else:
@@ -1774,9 +1860,13 @@ class App:
             tasks = self.state.ae_groups.get(gid)
         if tasks is None:
             return ae_err(404, "NOT_FOUND", "group %d not found" % gid)
-        out = [{"id": gid * 1000 + i, "status": t["status"], "result": {"product_id": t["product_id"],
-               "updated_skus": t.get("updated_skus", []), "errors": t["errors"]}} for i, t in enumerate(tasks)]
-        return Resp(200, {"data": {"group_id": gid, "status": "FINISHED", "tasks": out}, "error": None})
+        # text, as json.dumps wrote the dicts (see _j): a group holds 1000 products
+        out = ['{"id":%d,"status":%s,"result":{"product_id":%s,"updated_skus":[%s],"errors":%s}}'
+               % (gid * 1000 + i, _j(t["status"]), _j(t["product_id"]),
+                  ",".join(_j(k) for k in t.get("updated_skus", [])), _dumps(t["errors"]))
+               for i, t in enumerate(tasks)]
+        return Resp(200, ('{"data":{"group_id":%d,"status":"FINISHED","tasks":[%s]},"error":null}'
+                          % (gid, ",".join(out))).encode("utf-8"))
 
     def ae_stocks(self, req):
         body = self.need_json(req, "ae")
@@ -1788,17 +1878,18 @@ class App:
         with st.lock:
             m = st.mp["ae"]
             wh = m["stock"].get("default", {})
+            by_sid = m["items"].by("sku_id")
+            skuid, pid = m["items"].cell("sku_id"), m["items"].cell("product_id")
             for s in stocks:
                 # "sku" is AliExpress's numeric sku id, never the seller's sku_code [AE-DOC]
                 sid = s.get("sku") if isinstance(s, dict) else None
                 if not isinstance(sid, str) or not sid.isdigit():
                     return ae_err(400, "BAD_REQUEST", "stocks[].sku must be a numeric sku id")
-                k = m["items"].by("sku_id").get(sid)
+                k = by_sid.get(sid)
                 if k in m["items"]:
-                    it = m["items"][k]
-                    out.append({"sku": it["sku_id"], "sku_code": k, "product_id": it["product_id"],
-                                "max_sellable_quantity": wh.get(k, 0)})
-        return Resp(200, {"data": {"skus_info": out}, "error": None})
+                    out.append('{"sku":%s,"sku_code":%s,"product_id":%s,"max_sellable_quantity":%s}'
+                               % (_j(skuid(k)), _j(k), _j(pid(k)), _j(wh.get(k, 0))))
+        return Resp(200, ('{"data":{"skus_info":[%s]},"error":null}' % ",".join(out)).encode("utf-8"))
 
     def ae_orders(self, req):
         body = self.need_json(req, "ae")
