@@ -158,7 +158,24 @@ def _quick(schema):
         if not isinstance(sch, dict):
             src.append(pad + "return False")
             return
-        for k, a in sch.items():
+        # The type first: once a single type is checked, the other keywords'
+        # "applies to this type" tests are known (True: dropped; False: the
+        # keyword is skipped).  The checks are pure: their order changes no
+        # verdict.  A push body is 100k items through these lines.
+        known = sch.get("type") if isinstance(sch.get("type"), str) and sch["type"] in _TYPES else None
+
+        def applies(kind):
+            """The test that keyword of kind applies to var: None when sure, False when never."""
+            if known is None:
+                return _TYPES[kind].format(x=var)
+            return None if known == kind or (kind == "number" and known == "integer") else False
+
+        def when(kind, cond):
+            g = applies(kind)
+            if g is not False:
+                src.append(pad + "if %s: return False" % (cond if g is None else "%s and %s" % (g, cond)))
+
+        for k, a in sorted(sch.items(), key=lambda ka: ka[0] != "type"):
             if k in _ANNOTATIONS:
                 continue
             if k == "type":
@@ -169,7 +186,10 @@ def _quick(schema):
                 test = " or ".join(_TYPES[t].format(x=var) for t in ts)
                 src.append(pad + "if not (%s): return False" % test)
             elif k == "properties":
-                src.append(pad + "if isinstance(%s, dict):" % var)
+                g = applies("object")
+                if g is False:
+                    continue
+                src.append(pad + "if %s:" % (g or "True"))
                 src.append(pad + "    pass")
                 for n, sub in a.items():
                     x = "v%d" % next(names)
@@ -178,24 +198,24 @@ def _quick(schema):
                     emit(sub, x, pad + "        ")
             elif k == "required":
                 for n in a:
-                    src.append(pad + "if isinstance(%s, dict) and %s not in %s: return False" % (var, const(n), var))
+                    when("object", "%s not in %s" % (const(n), var))
             elif k == "items" and isinstance(a, dict):
+                g = applies("array")
+                if g is False:
+                    continue
                 x = "v%d" % next(names)
-                src.append(pad + "if isinstance(%s, list):" % var)
+                src.append(pad + "if %s:" % (g or "True"))
                 src.append(pad + "    for %s in %s:" % (x, var))
                 emit(a, x, pad + "        ")
             elif k in ("minItems", "maxItems", "minLength", "maxLength"):
-                typ = "list" if k.endswith("Items") else "str"
                 op = "<" if k.startswith("min") else ">"
-                src.append(pad + "if isinstance(%s, %s) and len(%s) %s %s: return False" % (var, typ, var, op, const(a)))
+                when("array" if k.endswith("Items") else "string", "len(%s) %s %s" % (var, op, const(a)))
             elif k == "uniqueItems":
-                src.append(pad + "if %s and isinstance(%s, list) and len(%s) > 1: return False" % (const(a), var, var))
+                when("array", "%s and len(%s) > 1" % (const(a), var))
             elif k in ("minimum", "maximum"):
-                src.append(pad + "if %s and %s %s %s: return False" % (
-                    _TYPES["number"].format(x=var), var, "<" if k == "minimum" else ">", const(a)))
+                when("number", "%s %s %s" % (var, "<" if k == "minimum" else ">", const(a)))
             elif k == "pattern":
-                src.append(pad + "if isinstance(%s, str) and %s.search(%s) is None: return False"
-                           % (var, const(re.compile(a)), var))
+                when("string", "%s.search(%s) is None" % (const(re.compile(a)), var))
             elif k == "enum" and all(type(e) is str for e in a):
                 src.append(pad + "if not (type(%s) is str and %s in %s): return False" % (var, var, const(set(a))))
             elif k == "enum":
