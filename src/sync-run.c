@@ -30,8 +30,9 @@
 static volatile sig_atomic_t got_signal;
 static volatile sig_atomic_t timed_out;
 static volatile pid_t child_pid;
-/* the listings running at the same time */
-static volatile pid_t list_pid[LK_SYNC_LISTINGS_MAX];
+/* the sources and listings running at the same time */
+#define SLOTS (LK_SYNC_LISTINGS_MAX + LK_SYNC_SOURCES_MAX)
+static volatile pid_t slot_pid[SLOTS];
 
 static void
 on_signal(int sig)
@@ -41,12 +42,12 @@ on_signal(int sig)
 	got_signal = sig;
 	if (child_pid > 0)
 		kill(child_pid, SIGTERM);
-	for (i = 0; i < LK_SYNC_LISTINGS_MAX; i++)
-		if (list_pid[i] > 0)
-			kill(list_pid[i], SIGTERM);
+	for (i = 0; i < SLOTS; i++)
+		if (slot_pid[i] > 0)
+			kill(slot_pid[i], SIGTERM);
 }
 
-/* A single stage is stopped here; running listings are checked by run_listings(). */
+/* A single stage is stopped here; the concurrent ones are checked by run_concurrent(). */
 static void
 on_alarm(int sig)
 {
@@ -485,18 +486,6 @@ run_stage(struct lk_sync_plan *p, struct lk_sync_stage *s)
 	s->ran = 0;
 	s->code = -1;
 	switch (s->kind) {
-	case LK_SYNC_PARSE:
-		dep = fetch_of(p, s);
-		if (dep && dep->code != 0)
-			return;
-		if (dep && dep->reuse && unchanged(p, s)) {
-			s->ran = 1;
-			s->reused = 1;
-			s->code = 0;
-			s->secs = 0;
-			return;
-		}
-		break;
 	case LK_SYNC_ALLOC:
 		dep = stage_of(p, LK_SYNC_RESERVE);
 		if (dep && dep->code != 0)
@@ -531,76 +520,142 @@ run_stage(struct lk_sync_plan *p, struct lk_sync_stage *s)
 	code = spawn(p, c.argv, c.in, c.out, c.err);
 	c.timed_out = timed_out;
 	call_finish(p, s, &c, code);
+}
+
+/*
+ * Before a parse starts: 0 to run it; 1 when it needs no process (its
+ * fetch failed, or found the source unchanged: the kept records stand).
+ */
+static int
+parse_settled(struct lk_sync_plan *p, struct lk_sync_stage *s)
+{
+	const struct lk_sync_stage *dep = fetch_of(p, s);
+
+	if (dep && dep->code != 0) {
+		s->ran = 0;
+		s->code = -1;
+		return 1;
+	}
+	if (dep && dep->reuse && unchanged(p, s)) {
+		s->reused = 1;
+		s->code = 0;
+		s->secs = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* After a stage of the concurrent part: a parse of a new download is kept (--keep). */
+static void
+settle(struct lk_sync_plan *p, struct lk_sync_stage *s)
+{
+	const struct lk_sync_stage *dep;
+
 	if (s->kind == LK_SYNC_PARSE && (dep = fetch_of(p, s)) != NULL && dep->reuse)
 		keep(p, s);
 }
 
+static int
+is_listing(const struct lk_sync_stage *s)
+{
+	return s->kind == LK_SYNC_ORDERS || s->kind == LK_SYNC_STOCKS;
+}
+
+/* The stages that run side by side: the sources' fetches and parses and the listings. */
+static int
+is_concurrent(const struct lk_sync_stage *s)
+{
+	return is_listing(s) || s->kind == LK_SYNC_FETCH || s->kind == LK_SYNC_PARSE;
+}
+
 /*
- * Runs the listings v[from..to) (orders and stocks of the marketplace
- * channels): those of different accounts at the same time, at most
- * LK_SYNC_LISTINGS_MAX at once, those of one account in their order, so
- * each account's requests stay within its own rate budget.  Each may
- * take stage_timeout.
+ * The first waiting stage of v[from..to) whose group has no stage
+ * running or waiting before it, of the kind (listing or not) that has a
+ * slot free; to when none.
+ */
+static size_t
+next_ready(const struct lk_sync_plan *p, size_t from, size_t to, const char *done,
+    const size_t *running, size_t nslots, int listings_free, int sources_free)
+{
+	size_t i, j;
+
+	for (i = from; i < to; i++) {
+		int busy = 0;
+
+		if (done[i - from] || !(is_listing(&p->v[i]) ? listings_free : sources_free))
+			continue;
+		for (j = from; j < i && !busy; j++)
+			busy = !done[j - from] && strcmp(p->v[j].group, p->v[i].group) == 0;
+		for (j = 0; j < nslots && !busy; j++)
+			busy = running[j] != to && strcmp(p->v[running[j]].group, p->v[i].group) == 0;
+		if (!busy)
+			return i;
+	}
+	return to;
+}
+
+/*
+ * Runs v[from..to), the sources' fetches and parses and the marketplace
+ * channels' listings, side by side: they need nothing of each other.  A
+ * group's stages (a source's fetch then parse; one account's listings,
+ * which share its rate budget) run in their order, at most
+ * LK_SYNC_LISTINGS_MAX listings and LK_SYNC_SOURCES_MAX sources at once.
+ * Each may take stage_timeout.
  */
 static void
-run_listings(struct lk_sync_plan *p, size_t from, size_t to)
+run_concurrent(struct lk_sync_plan *p, size_t from, size_t to)
 {
-	struct slot {
-		size_t stage;           /* running v[stage]; to when free */
-		struct call c;
-	} slot[LK_SYNC_LISTINGS_MAX];
+	struct call c[SLOTS];
+	size_t stage[SLOTS];    /* v[stage[k]] runs in slot k; to when free */
 	char *done = lk_xcalloc(to - from, 1);
-	size_t i, k, running = 0;
+	size_t i, k, running = 0, nlist = 0, nsrc = 0;
 	int status;
 	pid_t pid;
 
-	for (k = 0; k < LK_SYNC_LISTINGS_MAX; k++)
-		slot[k].stage = to;
+	for (k = 0; k < SLOTS; k++)
+		stage[k] = to;
 	for (;;) {
-		/* each free slot takes the first waiting stage of an account none runs */
-		for (k = 0; k < LK_SYNC_LISTINGS_MAX && !got_signal; k++) {
-			if (slot[k].stage != to)
-				continue;
-			for (i = from; i < to; i++) {
-				size_t j, busy = 0;
+		for (k = 0; k < SLOTS && !got_signal; k++) {
+			struct lk_sync_stage *s;
 
-				if (done[i - from])
-					continue;
-				for (j = from; j < i && !busy; j++)
-					busy = !done[j - from] && strcmp(p->v[j].group, p->v[i].group) == 0;
-				for (j = 0; j < LK_SYNC_LISTINGS_MAX && !busy; j++)
-					busy = slot[j].stage != to && strcmp(p->v[slot[j].stage].group, p->v[i].group) == 0;
-				if (!busy)
-					break;
-			}
+			if (stage[k] != to)
+				continue;
+			i = next_ready(p, from, to, done, stage, SLOTS, nlist < LK_SYNC_LISTINGS_MAX,
+			    nsrc < LK_SYNC_SOURCES_MAX);
 			if (i == to)
 				break;
+			s = &p->v[i];
 			done[i - from] = 1;
-			p->v[i].ran = 1;
-			call_prepare(p, &p->v[i], &slot[k].c);
-			if ((pid = start_child(slot[k].c.argv, slot[k].c.in, slot[k].c.out, slot[k].c.err)) == -1) {
-				call_finish(p, &p->v[i], &slot[k].c, LK_EX_SOFTWARE);
+			s->ran = 1;
+			if (s->kind == LK_SYNC_PARSE && parse_settled(p, s)) {
 				k--;
 				continue;
 			}
-			list_pid[k] = pid;
-			slot[k].stage = i;
+			call_prepare(p, s, &c[k]);
+			if ((pid = start_child(c[k].argv, c[k].in, c[k].out, c[k].err)) == -1) {
+				call_finish(p, s, &c[k], LK_EX_SOFTWARE);
+				k--;
+				continue;
+			}
+			slot_pid[k] = pid;
+			stage[k] = i;
 			running++;
+			*(is_listing(s) ? &nlist : &nsrc) += 1;
 		}
 		if (running == 0)
 			break;
 		if (p->o.stage_timeout > 0) {
 			double now = mono(), first = 0;
 
-			for (k = 0; k < LK_SYNC_LISTINGS_MAX; k++) {
+			for (k = 0; k < SLOTS; k++) {
 				double left;
 
-				if (slot[k].stage == to || slot[k].c.timed_out)
+				if (stage[k] == to || c[k].timed_out)
 					continue;
-				left = slot[k].c.t0 + (double)p->o.stage_timeout - now;
+				left = c[k].t0 + (double)p->o.stage_timeout - now;
 				if (left <= 0) {
-					slot[k].c.timed_out = 1;
-					kill(list_pid[k], SIGTERM);
+					c[k].timed_out = 1;
+					kill(slot_pid[k], SIGTERM);
 				} else if (first == 0 || left < first) {
 					first = left;
 				}
@@ -614,14 +669,16 @@ run_listings(struct lk_sync_plan *p, size_t from, size_t to)
 			lk_warn("waitpid:");
 			break;
 		}
-		for (k = 0; k < LK_SYNC_LISTINGS_MAX; k++)
-			if (slot[k].stage != to && list_pid[k] == pid)
+		for (k = 0; k < SLOTS; k++)
+			if (stage[k] != to && slot_pid[k] == pid)
 				break;
-		if (k == LK_SYNC_LISTINGS_MAX)
+		if (k == SLOTS)
 			continue;
-		list_pid[k] = 0;
-		call_finish(p, &p->v[slot[k].stage], &slot[k].c, status_code(status));
-		slot[k].stage = to;
+		slot_pid[k] = 0;
+		call_finish(p, &p->v[stage[k]], &c[k], status_code(status));
+		settle(p, &p->v[stage[k]]);
+		*(is_listing(&p->v[stage[k]]) ? &nlist : &nsrc) -= 1;
+		stage[k] = to;
 		running--;
 	}
 	alarm(0);
@@ -631,12 +688,6 @@ run_listings(struct lk_sync_plan *p, size_t from, size_t to)
 		if (!done[i - from])
 			p->v[i].ran = 0;
 	free(done);
-}
-
-static int
-is_listing(const struct lk_sync_stage *s)
-{
-	return s->kind == LK_SYNC_ORDERS || s->kind == LK_SYNC_STOCKS;
 }
 
 int
@@ -669,12 +720,12 @@ lk_sync_run(struct lk_sync_plan *p, struct lk_state *st)
 	for (i = 0, end = 0; i < p->n && (!got_signal || i < end); i++) {
 		struct lk_sync_stage *s = &p->v[i];
 
-		if (is_listing(s) && i >= end) {
-			for (end = i; end < p->n && is_listing(&p->v[end]); end++)
+		if (is_concurrent(s) && i >= end) {
+			for (end = i; end < p->n && is_concurrent(&p->v[end]); end++)
 				;
-			run_listings(p, i, end);
+			run_concurrent(p, i, end);
 		}
-		if (!is_listing(s))
+		if (!is_concurrent(s))
 			run_stage(p, s);
 		if (s->kind == LK_SYNC_PUSH && s->ran)
 			p->pushed = 1;

@@ -174,6 +174,7 @@ lk_sync_plan(struct lk_sync_plan *p, struct lk_state *st, const struct lk_config
 		}
 		add_arg(s, src->name);
 		s->err = lk_xasprintf("source-%s.fetch.err", src->name);
+		s->group = lk_xasprintf("source %s", src->name);
 		if (parser == NULL)
 			continue;
 		s = add_stage(p, LK_SYNC_PARSE, lk_xasprintf("parse %s", src->name));
@@ -185,6 +186,7 @@ lk_sync_plan(struct lk_sync_plan *p, struct lk_state *st, const struct lk_config
 		add_arg(s, s->in);
 		s->out = lk_xasprintf("source-%s.ndjson", src->name);
 		s->err = lk_xasprintf("source-%s.parse.err", src->name);
+		s->group = lk_xasprintf("source %s", src->name);
 	}
 	for (i = 0; i < cfg->nchannels; i++) {
 		const struct lk_channel *ch = &cfg->channels[i];

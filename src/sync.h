@@ -3,7 +3,8 @@
  * child processes, one stage after the other, each reading and writing
  * files in the run folder STATE/.lk/runs/RUNID/.
  *
- *   for each source on sale:   lk-fetch -o source-S.body --reuse source-S.ndjson S
+ *   for each source on sale (at most LK_SYNC_SOURCES_MAX at once, beside the listings):
+ *                              lk-fetch -o source-S.body --reuse source-S.ndjson S
  *                              lk-parse-KIND --source S source-S.body > source-S.ndjson
  *                              lk-fetch --keep source-S.ndjson S (in-process)
  *     (a source unchanged since the read whose records lk-fetch kept is not
@@ -50,6 +51,7 @@
 #include "state.h"
 
 #define LK_SYNC_LISTINGS_MAX 4
+#define LK_SYNC_SOURCES_MAX 2
 
 enum lk_sync_kind {
 	LK_SYNC_FETCH,          /* a source's bytes into source-S.body */
@@ -71,7 +73,8 @@ struct lk_sync_stage {
 	char *in;               /* file name in the run folder, or NULL */
 	char *out;              /* file name in the run folder, or NULL */
 	char *err;              /* the stage's stderr file name */
-	char *group;            /* ORDERS, STOCKS: the account (listings of one account run one at a time) */
+	char *group;            /* stages of one group run one at a time, in order: a source's
+	                           fetch and parse; one account's listings (its rate budget) */
 	char **inputs;          /* CONCAT: the files joined */
 	size_t ninputs;
 	char *reuse;            /* FETCH: where lk-fetch puts the kept records of an unchanged source */
