@@ -25,7 +25,7 @@ LIBS = liblk.a $(PKG_LIBS) -lcsv -lm
 
 # The library: one module per concern (see each header for its contract).
 CORE_OBJ = src/err.o src/util.o src/ndjson.o src/atomic.o src/lock.o src/confine.o \
-	src/state.o src/config.o src/catalog.o src/csv-file.o src/secrets.o src/mp.o src/repo.o \
+	src/state.o src/config.o src/catalog.o src/catalog-cache.o src/csv-file.o src/secrets.o src/mp.o src/repo.o \
 	src/strmap.o
 PARSE_OBJ = src/parse.o src/parse-io.o src/parse-cli.o src/xml-src.o src/yml.o src/cml.o src/csv-src.o \
 	src/xlsx.o src/xlsx-zip.o

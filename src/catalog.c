@@ -13,7 +13,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
+#include "catalog-int.h"
 #include "csv-file.h"
 #include "err.h"
 #include "exit.h"
@@ -339,13 +341,40 @@ load_end(struct loader *l)
 			c->cells_[i] = lk_xrealloc(c->cells_[i], c->nrows * sizeof **c->cells_);
 }
 
+/* Drops the columns keep does not name, after a parse that kept them all for the cache. */
+static void
+drop_unkept(struct lk_catalog *c, const char *const *keep)
+{
+	size_t i, k;
+
+	for (i = 1; i < c->ncolumns && keep; i++) {
+		for (k = 0; keep[k] && strcmp(keep[k], c->columns[i]) != 0; k++)
+			;
+		if (keep[k] == NULL) {
+			free(c->cells_[i]);
+			c->cells_[i] = NULL;
+		}
+	}
+}
+
+/*
+ * From the cache when catalog.csv has a key (lk_state_key()) and the
+ * cache was parsed from that version; else parsed, every column kept so
+ * that the cache can be written when the parse found no problem and the
+ * file kept its key throughout.
+ */
 void
 lk_catalog_load(struct lk_state *st, struct lk_catalog *c, const char *const *keep,
     struct lk_diag *d)
 {
+	char key[160], after[160];
+	int keyed = lk_state_key(st, "catalog.csv", key, sizeof key) == 0;
+	size_t problems = d->n;
 	struct loader l;
 
-	load_begin(&l, c, keep, d);
+	if (keyed && lk_catalog_cache_load(st, c, keep, key) == 0)
+		return;
+	load_begin(&l, c, keyed ? NULL : keep, d);
 	if (lk_state_read_each(st, "catalog.csv", feed, &l) == -1) {
 		lk_diag_add(d, "catalog.csv", NULL, "missing (a header line 'sku,...' and one row per product)");
 		csv_free(&l.p);
@@ -353,6 +382,11 @@ lk_catalog_load(struct lk_state *st, struct lk_catalog *c, const char *const *ke
 		return;
 	}
 	load_end(&l);
+	if (keyed && d->n == problems && lk_state_key(st, "catalog.csv", after, sizeof after) == 0 &&
+	    strcmp(key, after) == 0)
+		lk_catalog_cache_save(st, c, key);
+	if (keyed)
+		drop_unkept(c, keep);
 }
 
 void
@@ -372,13 +406,17 @@ lk_catalog_free(struct lk_catalog *c)
 
 	for (i = 0; i < c->ncolumns; i++) {
 		free(c->columns[i]);
-		if (c->cells_)
+		if (c->cells_ && c->map_ == NULL)
 			free(c->cells_[i]);
 	}
 	free(c->columns);
 	free(c->cells_);
-	free(c->strings_);
-	free(c->index_);
+	if (c->map_)
+		munmap(c->map_, c->map_len_);
+	else {
+		free(c->strings_);
+		free(c->index_);
+	}
 	memset(c, 0, sizeof *c);
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <git2.h>
 
 #include "confine.h"
@@ -221,6 +222,38 @@ lk_state_read(struct lk_state *st, const char *rel, char **buf, size_t *len)
 	rc = read_file(path, buf, len);
 	free(path);
 	return rc;
+}
+
+int
+lk_state_key(struct lk_state *st, const char *rel, char *key, size_t len)
+{
+	struct timespec now;
+	struct stat sb;
+	char *path;
+	int n;
+
+	if (st->tree) {
+		git_tree_entry *e = NULL;
+		char oid[GIT_OID_HEXSZ + 1];
+
+		if (git_tree_entry_bypath(&e, st->tree, rel) < 0)
+			return -1;
+		git_oid_tostr(oid, sizeof oid, git_tree_entry_id(e));
+		git_tree_entry_free(e);
+		n = snprintf(key, len, "blob %s", oid);
+		return n < 0 || (size_t)n >= len ? -1 : 0;
+	}
+	path = lk_path_join(st->dir, rel);
+	n = stat(path, &sb);
+	free(path);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (n == -1 || sb.st_mtim.tv_sec + 2 > now.tv_sec || sb.st_ctim.tv_sec + 2 > now.tv_sec)
+		return -1;
+	n = snprintf(key, len, "file %llu %llu %lld %lld.%09ld %lld.%09ld",
+	    (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino, (long long)sb.st_size,
+	    (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec, (long long)sb.st_ctim.tv_sec,
+	    sb.st_ctim.tv_nsec);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 int

@@ -58,6 +58,14 @@ const char *lk_state_lkdir(struct lk_state *st);
 /* Reads a file by its path relative to the state directory; 0, or -1 (errno ENOENT when missing). */
 int lk_state_read(struct lk_state *st, const char *rel, char **buf, size_t *len);
 /*
+ * A key that differs for every version of rel: at a revision its blob
+ * id; else its file's device, inode, size, mtime and ctime, unless those
+ * times are within 2 s of now, when a change in the same clock tick could
+ * keep them (git's "racy" index entries).  0, or -1: no key (missing,
+ * too recent, or longer than len).
+ */
+int lk_state_key(struct lk_state *st, const char *rel, char *key, size_t len);
+/*
  * The same in pieces, for a file too big to hold whole (catalog.csv):
  * fn gets each in turn and returns 0 to go on, else stops the read.
  * 0, or -1 (errno ENOENT when missing).
@@ -228,6 +236,8 @@ struct lk_catalog {
 	size_t nstrings_, strings_cap_;
 	uint32_t *index_;           /* sku -> row + 1, open addressing */
 	size_t index_cap_;
+	void *map_;                 /* the cache file all of the above points into, or NULL */
+	size_t map_len_;
 };
 /* Row of sku, or -1. */
 long lk_catalog_find(const struct lk_catalog *c, const char *sku);
