@@ -166,6 +166,8 @@ put(FILE *fp, const void *p, size_t n)
 {
 	static const char zeros[8];
 
+	if (n == 0)             /* an empty catalog has no index: p is NULL */
+		return 0;
 	return fwrite(p, 1, n, fp) == n && fwrite(zeros, 1, align8(n) - n, fp) == align8(n) - n ? 0 : -1;
 }
 

@@ -36,9 +36,9 @@ test_expect_success 'the listings at once give the files one listing at a time g
 test_expect_success 'one account: its listings one after the other; a listing that hangs is stopped by --stage-timeout, the others finish' '
 	mkdemo && wb2 &&
 	double_ctl DELETE /_double/log >/dev/null &&
-	double_ctl POST /_double/faults "{\"count\":1,\"kind\":\"hang\",\"hang\":4,\"mp\":\"wb\"}" >/dev/null &&
-	test_expect_code 75 lk-sync -C state -q --json --stage-timeout 1 >s.json 2>err &&
-	grep "orders wb: stopped after 1s" err &&
+	double_ctl POST /_double/faults "{\"count\":1,\"kind\":\"hang\",\"hang\":12,\"mp\":\"wb\"}" >/dev/null &&
+	test_expect_code 75 lk-sync -C state -q --json --stage-timeout 3 >s.json 2>err &&
+	grep "orders wb: stopped after 3s" err &&
 	jq -e "[.stages[] | select(.stage == \"orders wb\")][0].exit == 75" s.json &&
 	jq -e "[.stages[] | select(.stage != \"orders wb\" and (.stage | test(\"^(orders|stocks)\")))] | length == 7 and all(.exit == 0)" s.json &&
 	double_ctl GET "/_double/log?mp=wb" | jq -s -e "
