@@ -182,33 +182,47 @@ relay(const char *path)
 	fclose(fp);
 }
 
+/* Appends the file in to the descriptor out, in the kernel where it can. */
+static int
+append_file(int out, const char *in)
+{
+	char buf[65536];
+	int fd = lk_confine_open(in, O_RDONLY, 0);
+	ssize_t n;
+
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	while ((n = copy_file_range(fd, NULL, out, NULL, 1 << 30, 0)) > 0)
+		;
+	if (n == -1 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
+		while ((n = read(fd, buf, sizeof buf)) > 0)
+			if (write(out, buf, (size_t)n) != n) {
+				n = -1;
+				break;
+			}
+	close(fd);
+	return n == 0 ? 0 : -1;
+}
+
 static int
 concat(const struct lk_sync_plan *p, const struct lk_sync_stage *s)
 {
 	char *out = lk_path_join(p->rundir, s->out), *in;
-	char buf[65536];
-	FILE *o, *i;
-	size_t j, n;
-	int rc = 0;
+	size_t j;
+	int fd, rc = 0;
 
-	if ((o = lk_confine_fopen(out, "w")) == NULL) {
+	if ((fd = lk_confine_open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1) {
 		lk_warn("cannot create '%s':", out);
 		free(out);
 		return LK_EX_CANTCREAT;
 	}
-	for (j = 0; j < s->ninputs; j++) {
+	for (j = 0; j < s->ninputs && rc == 0; j++) {
 		in = lk_path_join(p->rundir, s->inputs[j]);
-		if ((i = lk_confine_fopen(in, "r")) != NULL) {
-			while ((n = fread(buf, 1, sizeof buf, i)) > 0)
-				if (fwrite(buf, 1, n, o) != n)
-					break;
-			if (ferror(i))
-				rc = LK_EX_IOERR;
-			fclose(i);
-		}
+		if (append_file(fd, in) == -1)
+			rc = LK_EX_IOERR;
 		free(in);
 	}
-	if (fclose(o) != 0 || rc) {
+	if (close(fd) != 0 || rc) {
 		lk_warn("cannot write '%s':", out);
 		rc = LK_EX_IOERR;
 	}
