@@ -7,9 +7,13 @@
  * One JSON object holds it all; the table is printed from that object,
  * so both always say the same.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -107,19 +111,30 @@ on_alloc(struct scan_ctx *s, json_t *rec)
  * (a 100k cycle has 500k of them); 0 for any other shape, which is parsed.
  */
 static int
-alloc_line(struct scan_ctx *s, char *line)
+alloc_line(struct scan_ctx *s, const char *line, size_t len)
 {
-	static const char head[] = "{\"type\":\"alloc\",\"channel\":\"", mid[] = ",\"sku\":\"";
-	char *ch = line + sizeof head - 1, *ce, *sku, *se;
+	static const char head[] = "{\"type\":\"alloc\",\"channel\":\"", mid[] = "\",\"sku\":\"";
+	char name[256], sku[1024];
+	const char *p = line + sizeof head - 1, *end = line + len, *q;
+	size_t nl, sl;
 
-	if (strncmp(line, head, sizeof head - 1) != 0 || (ce = strpbrk(ch, "\"\\")) == NULL ||
-	    *ce != '"' || strncmp(ce + 1, mid, sizeof mid - 1) != 0)
+	if (len < sizeof head - 1 || memcmp(line, head, sizeof head - 1) != 0)
 		return 0;
-	sku = ce + sizeof mid;
-	if ((se = strpbrk(sku, "\"\\")) == NULL || *se != '"')
+	for (q = p; q < end && *q != '"' && *q != '\\'; q++)
+		;
+	nl = (size_t)(q - p);
+	if (nl >= sizeof name || (size_t)(end - q) < sizeof mid - 1 || memcmp(q, mid, sizeof mid - 1) != 0)
 		return 0;
-	*ce = *se = '\0';
-	count_alloc(s, ch, sku);
+	memcpy(name, p, nl);
+	name[nl] = '\0';
+	for (p = q + sizeof mid - 1, q = p; q < end && *q != '"' && *q != '\\'; q++)
+		;
+	sl = (size_t)(q - p);
+	if (q == end || *q != '"' || sl >= sizeof sku)
+		return 0;
+	memcpy(sku, p, sl);
+	sku[sl] = '\0';
+	count_alloc(s, name, sku);
 	return 1;
 }
 
@@ -343,35 +358,46 @@ static int
 scan(const char *dir, const char *file, const struct on_type *on, size_t non, struct scan_ctx *s)
 {
 	static const char prefix[] = "{\"type\":\"";
-	char *path = lk_path_join(dir, file), *line = NULL;
-	size_t cap = 0, plen = sizeof prefix - 1, i;
-	ssize_t n;
-	FILE *fp = lk_confine_fopen(path, "r");
+	char *path = lk_path_join(dir, file);
+	const char *base, *line, *end, *nl;
+	size_t plen = sizeof prefix - 1, i, n;
+	int fd = lk_confine_open(path, O_RDONLY, 0);
+	struct stat sb;
 
 	free(path);
-	if (fp == NULL)
+	if (fd == -1)
 		return -1;
-	while ((n = getline(&line, &cap, fp)) > 0) {
+	/* mapped: most lines are skipped at a glance, not copied out */
+	if (fstat(fd, &sb) == -1 || sb.st_size == 0 ||
+	    (base = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	end = base + sb.st_size;
+	for (line = base; line < end; line = nl + 1) {
 		const char *t = line + plen;
 		json_t *rec;
 
-		if ((size_t)n <= plen || memcmp(line, prefix, plen) != 0)
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			nl = end;
+		n = (size_t)(nl - line);
+		if (n <= plen || memcmp(line, prefix, plen) != 0)
 			continue;
 		for (i = 0; i < non; i++) {
 			size_t tl = strlen(on[i].type);
 
-			if ((size_t)n > plen + tl && memcmp(t, on[i].type, tl) == 0 && t[tl] == '"')
+			if (n > plen + tl && memcmp(t, on[i].type, tl) == 0 && t[tl] == '"')
 				break;
 		}
-		if (i == non || (on[i].fn == on_alloc && alloc_line(s, line)))
+		if (i == non || (on[i].fn == on_alloc && alloc_line(s, line, n)))
 			continue;
-		if ((rec = json_loadb(line, (size_t)n, 0, NULL)) == NULL)
+		if ((rec = json_loadb(line, n, 0, NULL)) == NULL)
 			continue;
 		on[i].fn(s, rec);
 		json_decref(rec);
 	}
-	free(line);
-	fclose(fp);
+	munmap((void *)base, (size_t)sb.st_size);
 	return 0;
 }
 
