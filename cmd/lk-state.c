@@ -96,8 +96,12 @@ warn_held(struct lk_state *st, const struct lk_config *cfg)
 static int
 cmd_check(const char *dir, const char *rev)
 {
-	/* lk_mp_check() compares the channels' ids, lk_alloc_new() compiles the filters */
-	static const struct lk_catalog_keep keep = { LK_KEEP_IDS | LK_KEEP_FILTERS, NULL };
+	/*
+	 * lk_mp_check() compares the channels' ids, lk_alloc_new() compiles the
+	 * filters; every column is kept so that a check after an edit leaves
+	 * the cache the next cycle maps (lk(7), .lk/)
+	 */
+	static const struct lk_catalog_keep keep = { LK_KEEP_ALL, NULL };
 	struct lk_config cfg;
 	struct lk_state *st = lk_config_open_or_die(dir, rev, &cfg, &keep);
 	struct lk_diag d = { 0 };

@@ -52,6 +52,8 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+static const struct lk_catalog_keep keep_all = { LK_KEEP_ALL, NULL };
+
 struct report {
 	struct lk_state *st;
 	const struct lk_config *cfg;
@@ -121,7 +123,12 @@ main(int argc, char **argv)
 	if (print && json)
 		lk_usage_error("--print and --json do not go together");
 
-	st = lk_config_open_or_die(state_dir, NULL, &cfg, NULL);
+	/*
+	 * Every column: this parse, the cycle's first, leaves the cache its
+	 * stages map (lk(7), .lk/); lk-sync itself reads none of it.
+	 */
+	st = lk_config_open_or_die(state_dir, NULL, &cfg, &keep_all);
+	lk_catalog_free(&cfg.catalog);
 	o.progress = !json && !o.quiet && isatty(2);
 	if (lk_sync_plan(&plan, st, &cfg, &o) == -1)
 		return LK_EX_SOFTWARE;

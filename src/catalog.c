@@ -341,27 +341,12 @@ load_end(struct loader *l)
 			c->cells_[i] = lk_xrealloc(c->cells_[i], c->nrows * sizeof **c->cells_);
 }
 
-/* Drops the columns keep does not name, after a parse that kept them all for the cache. */
-static void
-drop_unkept(struct lk_catalog *c, const char *const *keep)
-{
-	size_t i, k;
-
-	for (i = 1; i < c->ncolumns && keep; i++) {
-		for (k = 0; keep[k] && strcmp(keep[k], c->columns[i]) != 0; k++)
-			;
-		if (keep[k] == NULL) {
-			free(c->cells_[i]);
-			c->cells_[i] = NULL;
-		}
-	}
-}
-
 /*
  * From the cache when catalog.csv has a key (lk_state_key()) and the
- * cache was parsed from that version; else parsed, every column kept so
- * that the cache can be written when the parse found no problem and the
- * file kept its key throughout.
+ * cache was parsed from that version; else parsed.  A parse that keeps
+ * every column (lk-sync's, first in a cycle) writes the cache when it
+ * found no problem and the file kept its key throughout; a command that
+ * keeps fewer does not, so that its parse stays within its columns.
  */
 void
 lk_catalog_load(struct lk_state *st, struct lk_catalog *c, const char *const *keep,
@@ -374,7 +359,7 @@ lk_catalog_load(struct lk_state *st, struct lk_catalog *c, const char *const *ke
 
 	if (keyed && lk_catalog_cache_load(st, c, keep, key) == 0)
 		return;
-	load_begin(&l, c, keyed ? NULL : keep, d);
+	load_begin(&l, c, keep, d);
 	if (lk_state_read_each(st, "catalog.csv", feed, &l) == -1) {
 		lk_diag_add(d, "catalog.csv", NULL, "missing (a header line 'sku,...' and one row per product)");
 		csv_free(&l.p);
@@ -382,11 +367,9 @@ lk_catalog_load(struct lk_state *st, struct lk_catalog *c, const char *const *ke
 		return;
 	}
 	load_end(&l);
-	if (keyed && d->n == problems && lk_state_key(st, "catalog.csv", after, sizeof after) == 0 &&
-	    strcmp(key, after) == 0)
+	if (keyed && keep == NULL && d->n == problems &&
+	    lk_state_key(st, "catalog.csv", after, sizeof after) == 0 && strcmp(key, after) == 0)
 		lk_catalog_cache_save(st, c, key);
-	if (keyed)
-		drop_unkept(c, keep);
 }
 
 void

@@ -1,8 +1,9 @@
 #!/bin/sh
-# The parsed catalog kept in .lk/cache/catalog.bin (lk-state(5), Cache):
-# written after a clean parse of a catalog.csv older than 2 s, mapped by
-# the next command while catalog.csv keeps its key, never used for
-# another version of the file, and a damaged file is a miss.
+# The parsed catalog kept in .lk/cache/catalog.bin (lk(7), .lk/): written
+# by a clean parse that keeps every column (lk-sync's, lk-state check's)
+# of a catalog.csv older than 2 s, mapped by the next command while
+# catalog.csv keeps its key, never used for another version of the file;
+# a damaged file is a miss.
 # Test bodies are single-quoted and eval'ed later (git's style), so their
 # expansions and the variables they use look dead to shellcheck.
 # shellcheck disable=SC2016,SC2034,SC2317
@@ -38,13 +39,21 @@ test_expect_success 'a catalog.csv changed within 2 s is parsed and not kept' '
 	test_grep "$TRASH"/want "\"channel\":\"half\",\"sku\":\"A1\",\"qty\":5"
 '
 
-test_expect_success 'an older one is kept after a clean parse; the next run maps it, same output' '
+test_expect_success 'an older one: a command keeping some columns does not keep it; lk-state check does' '
 	sleep 2.1 &&
+	stock_input | lk-alloc -C "$S" -n >out0 2>err &&
+	test ! -e "$S"/.lk/cache/catalog.bin &&
+	lk-state -C "$S" check 2>err &&
+	test -s "$S"/.lk/cache/catalog.bin
+'
+
+test_expect_success 'the next commands map it: same output' '
 	stock_input | lk-alloc -C "$S" -n >out1 2>err &&
-	test -s "$S"/.lk/cache/catalog.bin &&
 	test "$(stat -c %a "$S"/.lk/cache/catalog.bin)" = 600 &&
 	stock_input | lk-alloc -C "$S" -n >out2 2>err &&
-	test_cmp "$TRASH"/want out1 && test_cmp "$TRASH"/want out2
+	test_cmp "$TRASH"/want out1 && test_cmp "$TRASH"/want out2 &&
+	cp "$S"/.lk/cache/catalog.bin "$TRASH"/by-check && rm "$S"/.lk/cache/catalog.bin &&
+	lk-sync -C "$S" --print >/dev/null && cmp "$TRASH"/by-check "$S"/.lk/cache/catalog.bin
 '
 
 test_expect_success 'the cache is what the next run reads while the key holds' '
@@ -64,7 +73,7 @@ test_expect_success 'a new catalog.csv of the same size is never read from the o
 	printf "sku,brand,category\nA1,acme,toys\nA3,acme,toys\nB1,other,food\n" >"$S"/catalog.csv &&
 	{ stock_input | sed "s/\"A2\"/\"A3\"/"; } | lk-alloc -C "$S" -n >out 2>err &&
 	test_grep out "\"channel\":\"half\",\"sku\":\"A3\",\"qty\":1" &&
-	sleep 2.1 &&
+	sleep 2.1 && lk-state -C "$S" check &&
 	{ stock_input | sed "s/\"A2\"/\"A3\"/"; } | lk-alloc -C "$S" -n >out2 2>err &&
 	{ stock_input | sed "s/\"A2\"/\"A3\"/"; } | lk-alloc -C "$S" -n >out3 2>err &&
 	test_cmp out out2 && test_cmp out out3 &&
@@ -100,10 +109,11 @@ test_expect_success 'a catalog with a problem is reported every time, never kept
 test_expect_success 'at a revision the key is the blob id' '
 	alloc_state "$R" &&
 	stock_input | lk-alloc -C "$R" --rev HEAD -n >want 2>err &&
+	lk-state -C "$R" check --rev HEAD &&
 	strings "$R"/.lk/cache/catalog.bin | grep -q "^blob [0-9a-f]\{40\}$" &&
 	stock_input | lk-alloc -C "$R" --rev HEAD -n >out 2>err && test_cmp want out &&
 	printf "sku,brand,category\nA1,acme,toys\nB1,other,food\n" >"$R"/catalog.csv &&
-	git -C "$R" commit -qam "A2 gone" &&
+	git -C "$R" commit -qam "A2 gone" && lk-state -C "$R" check --rev HEAD~1 &&
 	stock_input | lk-alloc -C "$R" --rev HEAD -n >out 2>err &&
 	! grep -q "\"sku\":\"A2\"" out &&
 	stock_input | lk-alloc -C "$R" --rev HEAD~1 -n >out 2>err && test_cmp want out
