@@ -7,13 +7,9 @@
  * One JSON object holds it all; the table is printed from that object,
  * so both always say the same.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -358,30 +354,19 @@ static int
 scan(const char *dir, const char *file, const struct on_type *on, size_t non, struct scan_ctx *s)
 {
 	static const char prefix[] = "{\"type\":\"";
-	char *path = lk_path_join(dir, file);
-	const char *base, *line, *end, *nl;
+	char *path = lk_path_join(dir, file), *line;
 	size_t plen = sizeof prefix - 1, i, n;
-	int fd = lk_confine_open(path, O_RDONLY, 0);
-	struct stat sb;
+	struct lk_reader r;
 
-	free(path);
-	if (fd == -1)
+	/* framed in the reader's buffer: most lines are skipped at a glance, not copied out */
+	if (lk_reader_open(&r, path, 0, 0) == -1) {
+		free(path);
 		return -1;
-	/* mapped: most lines are skipped at a glance, not copied out */
-	if (fstat(fd, &sb) == -1 || sb.st_size == 0 ||
-	    (base = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
-		close(fd);
-		return 0;
 	}
-	close(fd);
-	end = base + sb.st_size;
-	for (line = base; line < end; line = nl + 1) {
+	while (lk_reader_line(&r, &line, &n)) {
 		const char *t = line + plen;
 		json_t *rec;
 
-		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
-			nl = end;
-		n = (size_t)(nl - line);
 		if (n <= plen || memcmp(line, prefix, plen) != 0)
 			continue;
 		for (i = 0; i < non; i++) {
@@ -397,7 +382,8 @@ scan(const char *dir, const char *file, const struct on_type *on, size_t non, st
 		on[i].fn(s, rec);
 		json_decref(rec);
 	}
-	munmap((void *)base, (size_t)sb.st_size);
+	lk_reader_close(&r);
+	free(path);
 	return 0;
 }
 
