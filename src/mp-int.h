@@ -48,6 +48,8 @@ struct lk_mpread_ctx {
 	/* lk_mpread_shared(): where the account's items go as they arrive */
 	void (*each)(struct lk_mpread_ctx *c, json_t *item);
 	FILE *share;                /* the other channels' copy being written, or NULL */
+	char *sharebuf;             /* one item's JSON on its way there */
+	size_t sharecap;
 	int share_failed;
 };
 
@@ -83,7 +85,8 @@ json_t *lk_mpread_ids(struct lk_mpread_ctx *c, size_t *pos, long n, int numeric)
  * RUNDIR/shared-NAME-ACCOUNT.ndjson, renamed into place only when read
  * succeeded; the others, waiting on its lock, read the items from that
  * file one at a time (a failed listing leaves no file: the next channel
- * reads the account itself).  Without it, read(c) runs every time.
+ * reads the account itself).  Without it, or when no other enabled
+ * channel speaks for the account, read(c) runs every time.
  * Returns 0, or the exit code with c->err set.
  */
 int lk_mpread_shared(struct lk_mpread_ctx *c, const char *name, int (*read)(struct lk_mpread_ctx *c),

@@ -347,9 +347,24 @@ done:
 void
 lk_mpread_item(struct lk_mpread_ctx *c, json_t *item)
 {
-	if (c->share != NULL && !c->share_failed &&
-	    (json_dumpf(item, c->share, JSON_COMPACT) != 0 || putc('\n', c->share) == EOF))
-		c->share_failed = 1;
+	if (c->share != NULL && !c->share_failed) {
+		/* into one buffer, then one fwrite: json_dumpf writes each token by itself */
+		size_t n = json_dumpb(item, c->sharebuf, c->sharecap, JSON_COMPACT);
+
+		if (n >= c->sharecap && n > 0) {
+			free(c->sharebuf);
+			c->sharecap = n * 2 + 1;
+			c->sharebuf = lk_xmalloc(c->sharecap);
+			n = json_dumpb(item, c->sharebuf, c->sharecap, JSON_COMPACT);
+		}
+		if (n == 0 || n >= c->sharecap)
+			c->share_failed = 1;
+		else {
+			c->sharebuf[n++] = '\n';
+			if (fwrite(c->sharebuf, 1, n, c->share) != n)
+				c->share_failed = 1;
+		}
+	}
 	c->each(c, item);
 }
 
@@ -380,6 +395,28 @@ shared_replay(struct lk_mpread_ctx *c, FILE *fp, const char *path)
 	return rc;
 }
 
+/* Whether another enabled channel speaks for the account acct (one that would read the shared copy). */
+static int
+account_has_others(const struct lk_mpread_ctx *c, const char *acct)
+{
+	size_t i;
+
+	for (i = 0; i < c->cfg->nchannels; i++) {
+		const struct lk_channel *o = &c->cfg->channels[i];
+		char *a;
+		int same;
+
+		if (!o->enabled || strcmp(o->name, c->ch->name) == 0 || lk_mp_find(o->marketplace) != c->mp)
+			continue;
+		a = lk_mp_account(c->mp, o);
+		same = strcmp(a, acct) == 0;
+		free(a);
+		if (same)
+			return 1;
+	}
+	return 0;
+}
+
 int
 lk_mpread_shared(struct lk_mpread_ctx *c, const char *name, int (*read)(struct lk_mpread_ctx *c),
     void (*each)(struct lk_mpread_ctx *c, json_t *item))
@@ -396,6 +433,11 @@ lk_mpread_shared(struct lk_mpread_ctx *c, const char *name, int (*read)(struct l
 	if (run == NULL || *run == '\0')
 		return read(c);
 	acct = lk_mp_account(c->mp, c->ch);
+	/* The copy costs a JSON dump and a write per item: an account's only channel keeps none. */
+	if (!account_has_others(c, acct)) {
+		free(acct);
+		return read(c);
+	}
 	for (p = (const unsigned char *)acct; *p; p++)
 		h = (h ^ *p) * 1099511628211ULL;
 	free(acct);
@@ -561,5 +603,6 @@ sentinel:
 	lk_secret_free(c.token);
 	free(c.map.slot);
 	free(c.shown);
+	free(c.sharebuf);
 	return rc;
 }
