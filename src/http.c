@@ -45,6 +45,12 @@ set_error(struct lk_http_resp *r, const char *fmt, ...)
 }
 
 static CURLSH *shared;    /* connections and DNS, kept between requests */
+/*
+ * The one easy handle of every request: a new one per request costs its
+ * setup and its own multi handle again (a listing sends ~1,000 requests).
+ * Its options are reset before each attempt.
+ */
+static CURL *easy;
 
 void
 lk_http_global_init(void)
@@ -421,9 +427,9 @@ do_transfer(const char *method, const char *url, struct curl_slist *headers,
 		    "(use https; plain http only to a loopback address)", where, tmp);
 		return LK_EX_CONFIG;
 	}
-	x->c = curl_easy_init();
-	if (x->c == NULL)
+	if (easy == NULL && (easy = curl_easy_init()) == NULL)
 		lk_die(LK_EX_SOFTWARE, "cannot create a libcurl handle");
+	x->c = easy;
 	for (h = headers; h; h = h->next)
 		hl = curl_slist_append(hl, h->data);
 	if (etag && *etag) {
@@ -574,7 +580,8 @@ do_transfer(const char *method, const char *url, struct curl_slist *headers,
 	}
 	if (result == LK_EX_TEMPFAIL && resp->error[0] == '\0')
 		set_error(resp, "%s: failed", where);
-	curl_easy_cleanup(x->c);
+	/* nothing of this request stays set: errbuf and hl die here */
+	curl_easy_reset(x->c);
 	x->c = NULL;
 	curl_slist_free_all(hl);
 	resp->headers = x->hdr;
