@@ -38,6 +38,9 @@ struct loader {
 	size_t nintern;
 	unsigned long *skipped;     /* records that are no row (blank, bad): for line numbers */
 	size_t nskipped, skipped_cap;
+	int slow;                   /* libcsv reads the rest (feed) */
+	char *carry;                /* the start of a line split between pieces */
+	size_t ncarry, carry_cap;
 	struct csv_parser p;
 };
 
@@ -285,18 +288,111 @@ loader_row(int ch, void *data)
 }
 
 static int
+slow_parse(struct loader *l, const char *s, size_t n)
+{
+	l->slow = 1;
+	if (csv_parse(&l->p, s, n, loader_field, loader_row, l) != n) {
+		l->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/*
+ * One line without its newline, as libcsv reads a line that has no quote
+ * and no CR but a last one before the newline: fields split at commas,
+ * spaces and tabs around each taken off, a blank line no record.  0, or
+ * -1 when the line is not such a line (libcsv must read it).
+ */
+static int
+fast_line(struct loader *l, const char *s, size_t n)
+{
+	const char *e = s + n, *f, *fe, *comma;
+
+	if (n > 0 && e[-1] == '\r')
+		e--;
+	if (memchr(s, '"', (size_t)(e - s)) != NULL || memchr(s, '\r', (size_t)(e - s)) != NULL)
+		return -1;
+	for (f = s; f < e && is_blank(*f); f++)
+		;
+	if (f == e)
+		return 0;
+	for (f = s;; f = comma + 1) {
+		comma = memchr(f, ',', (size_t)(e - f));
+		fe = comma ? comma : e;
+		while (f < fe && is_blank(*f))
+			f++;
+		while (fe > f && is_blank(fe[-1]))
+			fe--;
+		loader_field((void *)f, (size_t)(fe - f), l);
+		if (comma == NULL)
+			break;
+	}
+	loader_row('\n', l);
+	return 0;
+}
+
+/*
+ * Most catalogs quote nothing: their lines are split here, a memchr per
+ * field, where libcsv's state machine takes each byte.  The first line
+ * that needs libcsv goes to it with the rest of the file; libcsv then
+ * starts at a record, as it would have.
+ */
+static int
 feed(const char *piece, size_t len, void *arg)
 {
 	struct loader *l = arg;
+	const char *nl;
 
 	if (!l->bom_checked) {
 		l->bom_checked = 1;
 		if (len >= 3 && memcmp(piece, "\xef\xbb\xbf", 3) == 0)
 			piece += 3, len -= 3;
 	}
-	if (csv_parse(&l->p, piece, len, loader_field, loader_row, l) != len) {
-		l->failed = 1;
-		return -1;
+	if (l->slow)
+		return slow_parse(l, piece, len);
+	if (l->ncarry > 0) {
+		size_t take;
+
+		nl = memchr(piece, '\n', len);
+		take = nl ? (size_t)(nl - piece) + 1 : len;
+		if (l->ncarry + take > l->carry_cap) {
+			l->carry_cap = (l->ncarry + take) * 2;
+			l->carry = lk_xrealloc(l->carry, l->carry_cap);
+		}
+		memcpy(l->carry + l->ncarry, piece, take);
+		l->ncarry += take;
+		piece += take;
+		len -= take;
+		if (nl == NULL)
+			return 0;
+		if (fast_line(l, l->carry, l->ncarry - 1) != 0) {
+			if (slow_parse(l, l->carry, l->ncarry) != 0)
+				return -1;
+			l->ncarry = 0;
+			return slow_parse(l, piece, len);
+		}
+		l->ncarry = 0;
+	}
+	while ((nl = memchr(piece, '\n', len)) != NULL) {
+		if (fast_line(l, piece, (size_t)(nl - piece)) != 0)
+			return slow_parse(l, piece, len);
+		len -= (size_t)(nl - piece) + 1;
+		piece = nl + 1;
+	}
+	if (len > 0) {
+		if (len > l->carry_cap) {
+			l->carry_cap = len * 2;
+			l->carry = lk_xrealloc(l->carry, l->carry_cap);
+		}
+		memcpy(l->carry, piece, len);
+		l->ncarry = len;
 	}
 	return 0;
 }
@@ -323,6 +419,10 @@ load_end(struct loader *l)
 	struct lk_catalog *c = l->c;
 	size_t i;
 
+	/* a last line without its newline: libcsv ends it as it ends a file */
+	if (!l->failed && l->ncarry > 0)
+		slow_parse(l, l->carry, l->ncarry);
+	free(l->carry);
 	if (l->failed || csv_fini(&l->p, loader_field, loader_row, l) != 0)
 		lk_diag_add(l->d, "catalog.csv", NULL, "near line %lu: %s", l->line + 1,
 		    csv_strerror(csv_error(&l->p)));
@@ -363,6 +463,7 @@ lk_catalog_load(struct lk_state *st, struct lk_catalog *c, const char *const *ke
 	if (lk_state_read_each(st, "catalog.csv", feed, &l) == -1) {
 		lk_diag_add(d, "catalog.csv", NULL, "missing (a header line 'sku,...' and one row per product)");
 		csv_free(&l.p);
+		free(l.carry);
 		lk_catalog_free(c);
 		return;
 	}
