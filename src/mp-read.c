@@ -52,22 +52,15 @@ hash(const char *s)
 /*
  * The table holds catalog row numbers and compares the catalog's own
  * strings: 4 bytes a slot, at most half full, no copy of an id.  A
- * duplicate id maps to its first row.
+ * duplicate id maps to its first row.  It is built at the first lookup:
+ * a listing with nothing in it (most orders listings) needs none.
  */
 static void
-map_build(struct lk_mpread_ctx *c, const char *column)
+map_fill(struct lk_mpread_ctx *c)
 {
 	const struct lk_catalog *cat = &c->cfg->catalog;
 	size_t i, mask;
 
-	free(c->map.slot);
-	memset(&c->map, 0, sizeof c->map);
-	c->idcol = lk_catalog_column(cat, column);
-	c->idname = column;
-	if (c->shown)
-		memset(c->shown, 0, cat->nrows);
-	if (c->idcol < 0)
-		return;
 	if (cat->nrows >= UINT32_MAX / 2)
 		lk_die(LK_EX_SOFTWARE, "catalog.csv: too many rows");
 	c->map.cap = 64;
@@ -89,10 +82,22 @@ map_build(struct lk_mpread_ctx *c, const char *column)
 	}
 }
 
+/* Maps ids through column from now on (its table built when first asked). */
+static void
+map_use(struct lk_mpread_ctx *c, const char *column)
+{
+	free(c->map.slot);
+	memset(&c->map, 0, sizeof c->map);
+	c->idcol = lk_catalog_column(&c->cfg->catalog, column);
+	c->idname = column;
+	if (c->shown)
+		memset(c->shown, 0, c->cfg->catalog.nrows);
+}
+
 int
 lk_mpread_column(struct lk_mpread_ctx *c, const char *column)
 {
-	map_build(c, column);
+	map_use(c, column);
 	return c->idcol < 0 ? -1 : 0;
 }
 
@@ -101,10 +106,13 @@ static long
 map_row(struct lk_mpread_ctx *c, const char *id)
 {
 	const struct lk_catalog *cat = &c->cfg->catalog;
-	size_t h, mask = c->map.cap - 1;
+	size_t h, mask;
 
-	if (c->map.cap == 0 || id == NULL)
+	if (c->idcol < 0 || id == NULL)
 		return -1;
+	if (c->map.cap == 0)
+		map_fill(c);
+	mask = c->map.cap - 1;
 	for (h = hash(id) & mask; c->map.slot[h]; h = (h + 1) & mask)
 		if (strcmp(lk_catalog_get(cat, (long)c->map.slot[h] - 1, c->idcol), id) == 0)
 			return (long)c->map.slot[h] - 1;
@@ -561,7 +569,7 @@ lk_mpread_run(const struct lk_config *cfg, const struct lk_channel *ch,
 	c.auth = curl_slist_append(c.auth, "Accept: application/json");
 	if (kind == LK_MPREAD_STOCKS)
 		c.shown = lk_xcalloc(cfg->catalog.nrows + 1, 1);
-	map_build(&c, c.mp->id_column);
+	map_use(&c, c.mp->id_column);
 	switch (kind) {
 	case LK_MPREAD_ORDERS: fn = c.mp->orders; break;
 	case LK_MPREAD_STOCKS: fn = c.mp->stocks; break;
