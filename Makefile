@@ -32,7 +32,8 @@ PARSE_OBJ = src/parse.o src/parse-io.o src/parse-cli.o src/xml-src.o src/yml.o s
 ALLOC_OBJ = src/alloc.o src/alloc-run.o src/alloc-input.o src/alloc-snap.o src/alloc-compare.o \
 	src/rules.o src/filter.o src/alloc-main.o
 RESERVE_OBJ = src/reserve.o src/reserve-io.o src/reserve-status.o src/reserve-run.o
-NET_OBJ = src/http.o src/fetch.o src/fetch-keep.o src/mime.o src/mp-read.o src/mp-wb.o src/mp-ozon.o src/mp-ym.o src/mp-mm.o src/mp-ae.o src/fetch-main.o
+NET_OBJ = src/http.o src/fetch.o src/fetch-keep.o src/mime.o src/mp-read.o src/mp-wb.o src/mp-ozon.o src/mp-ym.o src/mp-mm.o src/mp-ae.o src/fetch-main.o \
+	src/json-arena.o
 PUSH_OBJ = src/push.o src/push-file.o src/push-state.o src/pace.o src/push-main.o
 SYNC_OBJ = src/sync.o src/sync-run.o src/sync-sum.o src/sync-notify.o src/status.o src/metrics.o
 LIB_OBJ = $(CORE_OBJ) $(PARSE_OBJ) $(ALLOC_OBJ) $(RESERVE_OBJ) $(NET_OBJ) \

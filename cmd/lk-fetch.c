@@ -10,6 +10,7 @@
 #include "err.h"
 #include "exit.h"
 #include "fetch.h"
+#include "json-arena.h"
 #include "mp-read.h"
 #include "util.h"
 
@@ -98,6 +99,7 @@ main(int argc, char **argv)
 	struct lk_fetch_cmd c;
 	int ch;
 
+	lk_json_arena_install();   /* before any JSON: the config is JSON too */
 	lk_start(argc, argv);
 	memset(&c, 0, sizeof c);
 	c.retries = -2;

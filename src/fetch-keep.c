@@ -17,6 +17,7 @@
 #include "confine.h"
 #include "err.h"
 #include "fetch.h"
+#include "json-arena.h"
 #include "status.h"
 #include "util.h"
 #include "version.h"
@@ -215,7 +216,7 @@ lk_fetch_keep(const char *state_dir, const char *lkdir, const char *name, const 
 	rc = 1;
 out:
 	json_decref(rec);
-	free(s);
+	lk_json_free(s);
 	free(line);
 	free(rec_path);
 	free(kept);

@@ -20,6 +20,7 @@
 #include "err.h"
 #include "exit.h"
 #include "fetch.h"
+#include "json-arena.h"
 #include "lock.h"
 #include "mime.h"
 #include "util.h"
@@ -187,7 +188,7 @@ write_record(const char *path, json_t *rec)
 	s = json_dumps(rec, JSON_SORT_KEYS);
 	if (s == NULL || lk_atomic_write(path, s, strlen(s)) != 0)
 		lk_warn("cannot write the cache '%s'", path);
-	free(s);
+	lk_json_free(s);
 }
 
 /* Whether t is within 2 s of now or later: a change in the same tick could hide. */
@@ -431,7 +432,7 @@ fetch_http(const struct lk_fetch_src *src, FILE *out, struct lk_fetch_stat *st,
 			char *s = json_dumps(m, JSON_SORT_KEYS);
 			if (s == NULL || lk_atomic_write(meta_path, s, strlen(s)) != 0)
 				lk_warn("cannot write the cache '%s'", meta_path);
-			free(s);
+			lk_json_free(s);
 		}
 		json_decref(m);
 	}

@@ -189,10 +189,17 @@ wh_id(const json_t *w)
  * the only one listed.  Items also kept on other warehouses of the
  * scheme are asked per warehouse afterwards (ozon_stocks).
  */
+/* Ozon skus to ask per warehouse (kept in C: a JSON array would outlive the pages, json-arena.h). */
+struct oz_ask {
+	long long *v;
+	size_t n, cap;
+};
+
 static void
 ozon_stock_item(struct lk_mpread_ctx *c, json_t *it)
 {
-	json_t *s, *w, *ask = c->mpdata;
+	struct oz_ask *ask = c->mpdata;
+	json_t *s, *w;
 	size_t i, j;
 	long long qty = 0;
 	int ours = 0, shared = 0;
@@ -214,7 +221,11 @@ ozon_stock_item(struct lk_mpread_ctx *c, json_t *it)
 			qty += lk_mp_jint(s, "present", 0) - lk_mp_jint(s, "reserved", 0);
 		} else {
 			shared = 1;
-			json_array_append_new(ask, json_integer(lk_mp_jint(s, "sku", 0)));
+			if (ask->n == ask->cap) {
+				ask->cap = ask->cap ? ask->cap * 2 : 256;
+				ask->v = lk_xrealloc(ask->v, ask->cap * sizeof *ask->v);
+			}
+			ask->v[ask->n++] = lk_mp_jint(s, "sku", 0);
 		}
 	}
 	/* Not on our warehouse: left to the unreported pass (shown as 0). */
@@ -272,15 +283,15 @@ ozon_account_stocks(struct lk_mpread_ctx *c)
 static int
 ozon_stocks(struct lk_mpread_ctx *c)
 {
-	json_t *ask, *r, *x;
+	struct oz_ask ask = { NULL, 0, 0 };
+	json_t *r, *x;
 	size_t pos, i;
 	int rc;
 
 	if (lk_mpread_need(c, c->ch->warehouse_id, "warehouse_id"))
 		return c->rc;
 	/* The account's listing, read once per run; what is on the channel's warehouse as it comes. */
-	ask = json_array();
-	c->mpdata = ask;
+	c->mpdata = &ask;
 	rc = lk_mpread_shared(c, "ozon-stocks", ozon_account_stocks, ozon_stock_item);
 	c->mpdata = NULL;
 	/*
@@ -289,11 +300,11 @@ ozon_stocks(struct lk_mpread_ctx *c)
 	 * for the seller's FBS and rFBS warehouses ([OZ-TYPES]; not in the
 	 * reduced official spec).
 	 */
-	for (pos = 0; rc == 0 && pos < json_array_size(ask); ) {
+	for (pos = 0; rc == 0 && pos < ask.n; ) {
 		json_t *skus = json_array();
 
-		for (; pos < json_array_size(ask) && json_array_size(skus) < 500; pos++)
-			json_array_append(skus, json_array_get(ask, pos));
+		for (; pos < ask.n && json_array_size(skus) < 500; pos++)
+			json_array_append_new(skus, json_integer((json_int_t)ask.v[pos]));
 		if ((r = lk_mpread_api(c, "POST", "/v2/product/info/stocks-by-warehouse/fbs",
 		    json_pack("{s:o}", "sku", skus))) == NULL) {
 			rc = c->rc;
@@ -305,7 +316,7 @@ ozon_stocks(struct lk_mpread_ctx *c)
 				    lk_mp_jint(x, "present", 0) - lk_mp_jint(x, "reserved", 0));
 		json_decref(r);
 	}
-	json_decref(ask);
+	free(ask.v);
 	return rc;
 }
 

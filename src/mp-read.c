@@ -20,6 +20,7 @@
 #include "confine.h"
 #include "err.h"
 #include "exit.h"
+#include "json-arena.h"
 #include "mp-int.h"
 #include "ndjson.h"
 #include "secrets.h"
@@ -312,7 +313,7 @@ lk_mpread_api(struct lk_mpread_ctx *c, const char *method, const char *path, jso
 	c->o->http.n_throttled += o.n_throttled;
 	if (data) {
 		explicit_bzero(data, strlen(data));     /* may hold the MegaMarket token */
-		free(data);
+		lk_json_free(data);
 	}
 	if (rc != 0) {
 		lk_mpread_fail(c, rc, "%s: %s", c->ch->name, resp.error);
