@@ -23,13 +23,7 @@ export PATH LK_CAT_T
 state() {
 	st=$1
 	rm -rf "$st" && mkdir -p "$st/channels" "$st/sources"
-	awk -v n="$2" 'BEGIN {
-		print "sku,wb_chrt_id,ozon_offer_id,ym_sku,mm_offer_id,ae_sku_code,ae_product_id,ae_sku_id,name,price"
-		for (i = 1; i <= n; i++) {
-			s = sprintf("SKU-%07d", i)
-			printf "%s,%d,%s,%s,%s,%s,%d,%.0f,Item %d,%d.50\n", s, 10000000 + i, s, s, s, s, 1005000000 + int((i + 1) / 2), 12000000000 + i, i, i % 5000
-		}
-	}' >"$st/catalog.csv"
+	awk -v n="$2" -f "$top/bench/catalog.awk" >"$st/catalog.csv"
 	echo '{}' >"$st/lk.json"
 	echo '{"kind": "yml", "url": "file:///dev/null"}' >"$st/sources/main.json"
 	for m in wb ozon ym mm ae; do

@@ -62,14 +62,7 @@ done
 generate() {
 	d=$1 n=$2
 	rm -rf "$d" && mkdir -p "$d/st/channels" "$d/st/sources" "$d/feeds" || return 1
-	# %.0f: mawk's %d stops at 2^31-1
-	awk -v n="$n" 'BEGIN {
-		print "sku,wb_chrt_id,ozon_offer_id,ym_sku,mm_offer_id,ae_sku_code,ae_product_id,ae_sku_id,name,price"
-		for (i = 1; i <= n; i++) {
-			s = sprintf("SKU-%07d", i)
-			printf "%s,%d,%s,%s,%s,%s,%d,%.0f,Item %d,%d.50\n", s, 10000000 + i, s, s, s, s, 1005000000 + int((i + 1) / 2), 12000000000 + i, i, i % 5000
-		}
-	}' >"$d/st/catalog.csv"
+	awk -v n="$n" -f "$top/bench/catalog.awk" >"$d/st/catalog.csv"
 	# one seed per marketplace: the double parses one at a time
 	python3 - "$n" "$d" <<'PY'
 import json, sys

@@ -1,7 +1,8 @@
 /*
  * sync.h - lk-sync(1): the whole pipeline for one state directory, as
- * child processes, one stage after the other, each reading and writing
- * files in the run folder STATE/.lk/runs/RUNID/.
+ * child processes (the sources and listings side by side, then one stage
+ * after the other), each reading and writing files in the run folder
+ * STATE/.lk/runs/RUNID/.
  *
  *   for each source on sale (at most LK_SYNC_SOURCES_MAX at once, beside the listings):
  *                              lk-fetch -o source-S.body --reuse source-S.ndjson S
